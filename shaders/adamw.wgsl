@@ -1,0 +1,44 @@
+// PyTorch's AdamW on every parameter (see adamw_element in src/engine/mod.rs):
+// decoupled decay, lerp'd first moment, second moment, bias-corrected step.
+
+struct AdamScalars {
+    decay: f32,
+    one_minus_beta1: f32,
+    beta2: f32,
+    one_minus_beta2: f32,
+    step_size: f32,
+    bc2_sqrt: f32,
+    eps: f32,
+    slot: u32,
+}
+
+struct Len {
+    len: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> step: AdamScalars;
+@group(0) @binding(1) var<uniform> n: Len;
+@group(0) @binding(2) var<storage, read> grads: array<f32>;
+@group(0) @binding(3) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(4) var<storage, read_write> m: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+
+@compute @workgroup_size(256)
+fn adamw(@builtin(global_invocation_id) gid: vec3<u32>) {
+    // 2-D dispatch: more than 65535 workgroups' worth of parameters is fine.
+    let i = gid.x + gid.y * 65535u * 256u;
+    if (i >= n.len) {
+        return;
+    }
+    let g = grads[i];
+    let t = theta[i] * step.decay;
+    let mi = m[i] + step.one_minus_beta1 * (g - m[i]);
+    let vi = v[i] * step.beta2 + step.one_minus_beta2 * g * g;
+    let denom = sqrt(vi) / step.bc2_sqrt + step.eps;
+    theta[i] = t + -step.step_size * (mi / denom);
+    m[i] = mi;
+    v[i] = vi;
+}

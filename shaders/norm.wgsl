@@ -1,0 +1,42 @@
+// Omnigrok's constrained norm: after each step, scale W1 and W2 (a prefix of
+// theta) so that their joint L2 norm is back to N0. Biases are not touched.
+
+struct Norm {
+    weights: u32,
+    _pad0: u32,
+    _pad1: u32,
+    norm0: f32,
+}
+
+@group(0) @binding(0) var<uniform> nm: Norm;
+@group(0) @binding(1) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(2) var<storage, read_write> sumsq: array<f32>;
+
+var<workgroup> part: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn norm_sumsq(@builtin(local_invocation_index) li: u32) {
+    var s = 0.0;
+    for (var i = li; i < nm.weights; i += 256u) {
+        s += theta[i] * theta[i];
+    }
+    part[li] = s;
+    workgroupBarrier();
+    for (var w = 128u; w > 0u; w >>= 1u) {
+        if (li < w) {
+            part[li] += part[li + w];
+        }
+        workgroupBarrier();
+    }
+    if (li == 0u) {
+        sumsq[0] = part[0];
+    }
+}
+
+@compute @workgroup_size(256)
+fn norm_rescale(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x + gid.y * 65535u * 256u;
+    if (i < nm.weights) {
+        theta[i] *= nm.norm0 / sqrt(sumsq[0]);
+    }
+}

@@ -1,0 +1,521 @@
+//! The CPU engine: the reference for every GPU kernel and the fallback where a
+//! browser has no WebGPU. Fast in its own right: layer 1 is a gather (the
+//! input is one-hot), matrices are padded to 16 columns so the inner loops are
+//! register-blocked and vectorise, rows are processed in cache-sized chunks,
+//! and natively the rows are split across threads.
+
+use super::{adamw_element, Hyper, StepRecord, Tally};
+use crate::data::{Dataset, Split};
+use crate::model::{Params, Shape};
+
+/// Column blocks are this wide; padded strides are multiples of it.
+const LANES: usize = 16;
+/// Rows per register block.
+const ROWS: usize = 4;
+/// Rows per cache chunk of the fused forward pass.
+const CHUNK: usize = 64;
+
+pub fn round_up(x: usize) -> usize {
+    x.div_ceil(LANES) * LANES
+}
+
+/// Runs `f` compiled for AVX2 where the processor has it. The kernels are
+/// `inline(always)`, so the whole closure body is generated for AVX2. Rust
+/// never fuses multiply-adds, so both paths give identical bits.
+#[inline(always)]
+fn simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor supports AVX2 (checked just above).
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
+}
+
+/// Runs `f` on every task, on threads natively and in turn on wasm32.
+fn map_tasks<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if tasks.len() > 1 {
+        return std::thread::scope(|s| {
+            let f = &f;
+            let mut it = tasks.into_iter();
+            let first = it.next().unwrap();
+            let handles: Vec<_> = it.map(|t| s.spawn(move || f(t))).collect();
+            let mut out = vec![f(first)];
+            out.extend(handles.into_iter().map(|h| h.join().unwrap()));
+            out
+        });
+    }
+    tasks.into_iter().map(f).collect()
+}
+
+fn default_threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    return std::thread::available_parallelism().map_or(1, |n| n.get());
+    #[cfg(target_arch = "wasm32")]
+    return 1;
+}
+
+/// Splits `n` rows into at most `parts` contiguous ranges of whole `ROWS` blocks.
+fn row_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let blocks = n.div_ceil(ROWS);
+    let parts = parts.clamp(1, blocks.max(1));
+    (0..parts)
+        .map(|i| ((blocks * i / parts) * ROWS).min(n)..((blocks * (i + 1) / parts) * ROWS).min(n))
+        .collect()
+}
+
+/// Splits `buf` (rows of `stride`) at the given row ranges.
+fn split_rows<'a>(mut buf: &'a mut [f32], stride: usize, ranges: &[std::ops::Range<usize>]) -> Vec<&'a mut [f32]> {
+    ranges
+        .iter()
+        .map(|r| {
+            let (head, tail) = std::mem::take(&mut buf).split_at_mut(r.len() * stride);
+            buf = tail;
+            head
+        })
+        .collect()
+}
+
+/// exp(x) for x <= 0 (softmax after subtracting the max), vectorisable:
+/// Cephes' expf polynomial, round-to-nearest by the 1.5 * 2^23 trick and the
+/// power of two built from bits. About 1 ulp.
+#[inline(always)]
+fn exp_neg(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    let x = x.max(-87.0);
+    let n = (x * std::f32::consts::LOG2_E + MAGIC) - MAGIC;
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// Layer 1 for `rows` samples: h = ReLU(W1[a] + W1[p + b] + b1), rows of
+/// `prm.stride` floats.
+#[inline(always)]
+pub fn hidden(prm: &Params, a: &[u32], b: &[u32], h: &mut [f32]) {
+    let s = prm.stride;
+    let p = prm.shape.p;
+    let bias = &prm.theta[prm.b1_offset()..prm.b1_offset() + s];
+    for (i, row) in h.chunks_exact_mut(s).enumerate().take(a.len()) {
+        let wa = &prm.theta[a[i] as usize * s..][..s];
+        let wb = &prm.theta[(p + b[i] as usize) * s..][..s];
+        for j in 0..s {
+            row[j] = (wa[j] + wb[j] + bias[j]).max(0.0);
+        }
+    }
+}
+
+/// C (m x n) = A (m x k) B (k x n), row-major with the given strides; n is a
+/// multiple of `LANES`. Register-blocked: `ROWS` x `LANES` accumulators.
+#[inline(always)]
+fn gemm_nn(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usize, m: usize, k: usize, n: usize) {
+    #[inline(always)]
+    fn block<const R: usize>(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usize, k: usize, n: usize) {
+        let rows: [&[f32]; R] = std::array::from_fn(|r| &a[r * lda..r * lda + k]);
+        for j0 in (0..n).step_by(LANES) {
+            let mut acc = [[0f32; LANES]; R];
+            for kk in 0..k {
+                let brow: &[f32; LANES] = b[kk * ldb + j0..][..LANES].try_into().unwrap();
+                for r in 0..R {
+                    let x = rows[r][kk];
+                    for l in 0..LANES {
+                        acc[r][l] += x * brow[l];
+                    }
+                }
+            }
+            for r in 0..R {
+                c[r * ldc + j0..][..LANES].copy_from_slice(&acc[r]);
+            }
+        }
+    }
+    let full = m / ROWS * ROWS;
+    for i in (0..full).step_by(ROWS) {
+        block::<ROWS>(&a[i * lda..], lda, b, ldb, &mut c[i * ldc..], ldc, k, n);
+    }
+    for i in full..m {
+        block::<1>(&a[i * lda..], lda, b, ldb, &mut c[i * ldc..], ldc, k, n);
+    }
+}
+
+/// C (k x n) += A^T B for A (m x k), B (m x n): the weight gradient of a
+/// layer, summed over `m` samples. k is a multiple of `ROWS`, n of `LANES`.
+#[inline(always)]
+fn gemm_tn_acc(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usize, m: usize, k: usize, n: usize) {
+    for j0 in (0..k).step_by(ROWS) {
+        for c0 in (0..n).step_by(LANES) {
+            let mut acc = [[0f32; LANES]; ROWS];
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                acc_r.copy_from_slice(&c[(j0 + r) * ldc + c0..][..LANES]);
+            }
+            for i in 0..m {
+                let arow: &[f32; ROWS] = a[i * lda + j0..][..ROWS].try_into().unwrap();
+                let brow: &[f32; LANES] = b[i * ldb + c0..][..LANES].try_into().unwrap();
+                for r in 0..ROWS {
+                    for l in 0..LANES {
+                        acc[r][l] += arow[r] * brow[l];
+                    }
+                }
+            }
+            for (r, acc_r) in acc.iter().enumerate() {
+                c[(j0 + r) * ldc + c0..][..LANES].copy_from_slice(acc_r);
+            }
+        }
+    }
+}
+
+/// Softmax cross-entropy of one row of logits against `label`: adds the loss
+/// and whether the first maximum is the label to `tally`; with `grad`, writes
+/// d(mean loss)/d(logits) = (softmax - onehot) * scale into it.
+#[inline(always)]
+pub fn softmax_xent(logits: &[f32], label: usize, tally: &mut Tally, grad: Option<(&mut [f32], f32)>) {
+    let mut best = 0;
+    for (c, &x) in logits.iter().enumerate() {
+        if x > logits[best] {
+            best = c;
+        }
+    }
+    let max = logits[best];
+    let mut e = [0f32; 512];
+    let e = &mut e[..logits.len()];
+    for (ec, &x) in e.iter_mut().zip(logits) {
+        *ec = exp_neg(x - max);
+    }
+    let sum: f32 = e.iter().sum();
+    let lse = max + sum.ln();
+    tally.loss_sum += (lse - logits[label]) as f64;
+    tally.correct += (best == label) as u32 as f64;
+    tally.count += 1;
+    if let Some((g, scale)) = grad {
+        let inv = 1.0 / sum;
+        for (gc, &ec) in g.iter_mut().zip(e.iter()) {
+            *gc = ec * inv * scale;
+        }
+        g[label] -= scale;
+    }
+}
+
+/// The forward pass over `samples`, CHUNK rows at a time: layer 1 into `h`
+/// (or a scratch chunk when `h` is None), logits, loss and accuracy, and with
+/// `dl` the gradient of the mean loss w.r.t. the logits.
+struct Forward<'a> {
+    prm: &'a Params,
+    /// W2 transposed: `stride` rows of `cs` floats.
+    w2t: &'a [f32],
+    cs: usize,
+    /// 1 / number of training samples, for the mean loss' gradient.
+    scale: f32,
+}
+
+impl Forward<'_> {
+    #[inline(always)]
+    fn rows(&self, s: &Split, rows: std::ops::Range<usize>, mut h: Option<&mut [f32]>, mut dl: Option<&mut [f32]>) -> Tally {
+        let (hs, cs, classes) = (self.prm.stride, self.cs, self.prm.shape.classes());
+        let mut scratch_h = vec![0f32; if h.is_some() { 0 } else { CHUNK * hs }];
+        let mut logits = vec![0f32; CHUNK * cs];
+        let mut tally = Tally::default();
+        let first = rows.start;
+        for start in rows.clone().step_by(CHUNK) {
+            let end = (start + CHUNK).min(rows.end);
+            let n = end - start;
+            let hc: &mut [f32] = match h.as_deref_mut() {
+                Some(h) => &mut h[(start - first) * hs..(end - first) * hs],
+                None => &mut scratch_h[..n * hs],
+            };
+            hidden(self.prm, &s.a[start..end], &s.b[start..end], hc);
+            gemm_nn(hc, hs, self.w2t, cs, &mut logits, cs, n, hs, cs);
+            for i in 0..n {
+                let row = &logits[i * cs..i * cs + classes];
+                let label = s.label[start + i] as usize;
+                let grad = dl.as_deref_mut().map(|d| (&mut d[(start - first + i) * cs..][..classes], self.scale));
+                softmax_xent(row, label, &mut tally, grad);
+            }
+        }
+        tally
+    }
+}
+
+fn add_tallies(ts: impl IntoIterator<Item = Tally>) -> Tally {
+    ts.into_iter().fold(Tally::default(), |a, b| Tally {
+        loss_sum: a.loss_sum + b.loss_sum,
+        correct: a.correct + b.correct,
+        count: a.count + b.count,
+    })
+}
+
+/// Gradient of layer 1 from dL/dh (already masked by ReLU): each sample adds
+/// its row to the two W1 rows it gathered, and to b1. Summed in sample order,
+/// as the GPU kernel does.
+pub fn grad_layer1(s: &Split, p: usize, dh: &[f32], stride: usize, grads: &mut Params) {
+    let b1 = grads.b1_offset();
+    for i in 0..s.len() {
+        let d = &dh[i * stride..(i + 1) * stride];
+        for off in [s.a[i] as usize * stride, (p + s.b[i] as usize) * stride, b1] {
+            for (g, &x) in grads.theta[off..off + stride].iter_mut().zip(d) {
+                *g += x;
+            }
+        }
+    }
+}
+
+/// Scales the weight matrices back to norm N0 (Omnigrok's constrained norm).
+pub fn rescale_norm(prm: &mut Params, norm0: f64) {
+    let factor = (norm0 / prm.weight_norm()) as f32;
+    for w in prm.weights_mut() {
+        *w *= factor;
+    }
+}
+
+pub struct CpuEngine {
+    hyper: Hyper,
+    data: Dataset,
+    threads: usize,
+    /// Padded class stride.
+    cs: usize,
+    prm: Params,
+    grads: Params,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    w2t: Vec<f32>,
+    /// Layer-1 activations and d(loss)/d(logits) of the training set for the
+    /// current parameters, and their tally (the cached forward pass).
+    h: Vec<f32>,
+    dl: Vec<f32>,
+    dh: Vec<f32>,
+    train_tally: Tally,
+    step: u32,
+}
+
+impl CpuEngine {
+    /// `threads` = 0 uses every core.
+    pub fn new(prm: &Params, hyper: Hyper, data: Dataset, threads: usize) -> CpuEngine {
+        let shape = prm.shape;
+        let (hs, cs) = (round_up(shape.hidden), round_up(shape.classes()));
+        let n = data.train.len();
+        let threads = match threads {
+            0 => default_threads(),
+            t => t,
+        };
+        let prm = prm.restride(hs);
+        let mut e = CpuEngine {
+            hyper,
+            threads,
+            cs,
+            grads: Params::zeros(shape, hs),
+            m: vec![0.0; prm.theta.len()],
+            v: vec![0.0; prm.theta.len()],
+            w2t: vec![0.0; hs * cs],
+            h: vec![0.0; n * hs],
+            dl: vec![0.0; n * cs],
+            dh: vec![0.0; n * hs],
+            train_tally: Tally::default(),
+            step: 0,
+            prm,
+            data,
+        };
+        e.forward_train();
+        e
+    }
+
+    pub fn shape(&self) -> Shape {
+        self.prm.shape
+    }
+
+    pub fn step(&self) -> u32 {
+        self.step
+    }
+
+    /// The parameters, unpadded.
+    pub fn params(&self) -> Params {
+        self.prm.restride(self.prm.shape.hidden)
+    }
+
+    /// Train metrics of the current parameters (from the cached forward pass).
+    pub fn train_tally(&self) -> Tally {
+        self.train_tally
+    }
+
+    fn transpose_w2(&mut self) {
+        let (hs, cs) = (self.prm.stride, self.cs);
+        let w2 = self.prm.w2_offset();
+        for c in 0..self.prm.shape.classes() {
+            for j in 0..hs {
+                self.w2t[j * cs + c] = self.prm.theta[w2 + c * hs + j];
+            }
+        }
+    }
+
+    fn forward(&self) -> Forward<'_> {
+        Forward { prm: &self.prm, w2t: &self.w2t, cs: self.cs, scale: 1.0 / self.data.train.len() as f32 }
+    }
+
+    /// Forward pass on the training set, keeping h and d(loss)/d(logits).
+    fn forward_train(&mut self) {
+        self.transpose_w2();
+        let (hs, cs) = (self.prm.stride, self.cs);
+        let ranges = row_ranges(self.data.train.len(), self.threads);
+        let hs_parts = split_rows(&mut self.h, hs, &ranges);
+        let dl_parts = split_rows(&mut self.dl, cs, &ranges);
+        let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / self.data.train.len() as f32 };
+        let train = &self.data.train;
+        let tasks: Vec<_> = ranges.into_iter().zip(hs_parts).zip(dl_parts).collect();
+        let tallies = map_tasks(tasks, |((r, h), d)| simd(|| fwd.rows(train, r, Some(h), Some(d))));
+        self.train_tally = add_tallies(tallies);
+    }
+
+    /// Loss and accuracy on the test set (no gradient, h not kept).
+    pub fn evaluate(&self, s: &Split) -> Tally {
+        let fwd = self.forward();
+        let tallies = map_tasks(row_ranges(s.len(), self.threads), |r| simd(|| fwd.rows(s, r, None, None)));
+        add_tallies(tallies)
+    }
+
+    /// Backward pass from the cached forward pass into `self.grads`.
+    fn backward(&mut self) {
+        let (hs, cs, classes) = (self.prm.stride, self.cs, self.prm.shape.classes());
+        let n = self.data.train.len();
+        self.grads.theta.fill(0.0);
+        // dh = (dl W2) * [h > 0], rows split across threads.
+        let ranges = row_ranges(n, self.threads);
+        let w2 = &self.prm.theta[self.prm.w2_offset()..self.prm.b1_offset()];
+        let (h, dl) = (&self.h, &self.dl);
+        let parts: Vec<_> = ranges.iter().cloned().zip(split_rows(&mut self.dh, hs, &ranges)).collect();
+        map_tasks(parts, |(r, dh)| {
+            simd(|| {
+                gemm_nn(&dl[r.start * cs..], cs, w2, hs, dh, hs, r.len(), classes, hs);
+                for (d, &x) in dh.iter_mut().zip(&h[r.start * hs..r.end * hs]) {
+                    if x <= 0.0 {
+                        *d = 0.0;
+                    }
+                }
+            })
+        });
+        // dW2^T = h^T dl, neuron blocks split across threads, CHUNK rows at a time for the cache.
+        let mut gw2t = vec![0f32; hs * cs];
+        let jranges = row_ranges(hs, self.threads);
+        let parts: Vec<_> = jranges.iter().cloned().zip(split_rows(&mut gw2t, cs, &jranges)).collect();
+        map_tasks(parts, |(jr, out)| {
+            simd(|| {
+                for i0 in (0..n).step_by(CHUNK) {
+                    let m = CHUNK.min(n - i0);
+                    gemm_tn_acc(&h[i0 * hs + jr.start..], hs, &dl[i0 * cs..], cs, out, cs, m, jr.len(), cs);
+                }
+            })
+        });
+        let g2 = self.grads.w2_offset();
+        for c in 0..classes {
+            for j in 0..hs {
+                self.grads.theta[g2 + c * hs + j] = gw2t[j * cs + c];
+            }
+        }
+        grad_layer1(&self.data.train, self.prm.shape.p, &self.dh, hs, &mut self.grads);
+    }
+
+    fn update(&mut self) {
+        self.step += 1;
+        let s = self.hyper.adam(self.step);
+        simd(|| {
+            for i in 0..self.prm.theta.len() {
+                adamw_element(&s, &mut self.prm.theta[i], self.grads.theta[i], &mut self.m[i], &mut self.v[i]);
+            }
+        });
+        if let Some(n0) = self.hyper.norm0 {
+            rescale_norm(&mut self.prm, n0);
+        }
+    }
+
+    /// One full-batch step; returns the metrics of the updated parameters.
+    pub fn train_step(&mut self) -> StepRecord {
+        self.backward();
+        self.update();
+        self.forward_train();
+        let test = self.evaluate(&self.data.test);
+        Tally::record(self.step, self.train_tally, test)
+    }
+
+    /// The gradient of the mean training loss at the current parameters, unpadded.
+    pub fn gradient(&mut self) -> Params {
+        self.backward();
+        self.grads.restride(self.prm.shape.hidden)
+    }
+
+    /// Layer-1 activations of `s`, `hidden` floats per row, for the analysis.
+    pub fn activations(&self, s: &Split) -> Vec<f32> {
+        let hd = self.prm.shape.hidden;
+        let hs = self.prm.stride;
+        let mut row = vec![0f32; hs];
+        let mut out = Vec::with_capacity(s.len() * hd);
+        for i in 0..s.len() {
+            hidden(&self.prm, &s.a[i..i + 1], &s.b[i..i + 1], &mut row);
+            out.extend_from_slice(&row[..hd]);
+        }
+        out
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_neg_is_accurate() {
+        for i in 0..2000 {
+            let x = -(i as f32) * 0.04;
+            let (got, want) = (exp_neg(x) as f64, (x as f64).exp());
+            assert!((got - want).abs() <= 4e-7 * want + 1e-37, "{x}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn gemms_match_naive_products() {
+        let (m, k, n) = (7, 9, 32);
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 11) as f32) - 5.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 13 % 7) as f32) - 3.0).collect();
+        let mut c = vec![0f32; m * n];
+        gemm_nn(&a, k, &b, n, &mut c, n, m, k, n);
+        for i in 0..m {
+            for j in 0..n {
+                let want: f32 = (0..k).map(|kk| a[i * k + kk] * b[kk * n + j]).sum();
+                assert_eq!(c[i * n + j], want);
+            }
+        }
+        // (k' x n) += A'^T B with A' = a viewed as m x 8 (k' = 8), B = b's first m rows.
+        let mut t = vec![1f32; 8 * n];
+        gemm_tn_acc(&a, k, &b, n, &mut t, n, m, 8, n);
+        for j in 0..8 {
+            for c2 in 0..n {
+                let want: f32 = 1.0 + (0..m).map(|i| a[i * k + j] * b[i * n + c2]).sum::<f32>();
+                assert_eq!(t[j * n + c2], want);
+            }
+        }
+    }
+
+    #[test]
+    fn row_ranges_cover_in_blocks() {
+        for (n, parts) in [(10, 2), (3, 4), (3763, 2), (1, 1)] {
+            let r = row_ranges(n, parts);
+            assert_eq!(r.first().unwrap().start, 0);
+            assert_eq!(r.last().unwrap().end, n);
+            for w in r.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert_eq!(w[0].end % ROWS, 0);
+            }
+        }
+    }
+}

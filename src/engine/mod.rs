@@ -1,0 +1,111 @@
+//! Training engines: the same full-batch AdamW loop on the CPU (the reference
+//! and the fallback) and on the GPU (WGSL compute shaders through wgpu).
+//!
+//! Every step record describes the parameters after that many updates: the
+//! train metrics come from the forward pass that the next step's backward
+//! pass reuses, so each step costs one forward, one backward, one update and
+//! one test evaluation.
+
+pub mod cpu;
+pub mod gpu;
+
+use crate::config::RunConfig;
+use serde::Serialize;
+
+/// Train and test loss and accuracy after `step` updates (counted from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StepRecord {
+    pub step: u32,
+    pub train_loss: f64,
+    pub train_acc: f64,
+    pub test_loss: f64,
+    pub test_acc: f64,
+}
+
+impl StepRecord {
+    pub fn is_finite(&self) -> bool {
+        self.train_loss.is_finite() && self.test_loss.is_finite()
+    }
+}
+
+/// Sums over a set of samples: cross-entropy and correct predictions.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tally {
+    pub loss_sum: f64,
+    pub correct: f64,
+    pub count: usize,
+}
+
+impl Tally {
+    pub fn loss(&self) -> f64 {
+        self.loss_sum / self.count as f64
+    }
+    pub fn acc(&self) -> f64 {
+        self.correct / self.count as f64
+    }
+    pub fn record(step: u32, train: Tally, test: Tally) -> StepRecord {
+        StepRecord { step, train_loss: train.loss(), train_acc: train.acc(), test_loss: test.loss(), test_acc: test.acc() }
+    }
+}
+
+/// AdamW's hyper-parameters and the constrained norm, as the optimiser uses them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hyper {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub wd: f64,
+    /// Some(N0): rescale the weight matrices to norm N0 after every step.
+    pub norm0: Option<f64>,
+}
+
+impl Hyper {
+    pub fn of(c: &RunConfig, norm0: f64) -> Hyper {
+        Hyper { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, wd: c.wd, norm0: c.norm.then_some(norm0) }
+    }
+
+    /// The f32 scalars of update `t` (from 1), computed in f64 as PyTorch's
+    /// AdamW does on the host before they meet the f32 tensors.
+    pub fn adam(&self, t: u32) -> AdamScalars {
+        let bc1 = 1.0 - self.beta1.powi(t as i32);
+        let bc2 = 1.0 - self.beta2.powi(t as i32);
+        AdamScalars {
+            decay: (1.0 - self.lr * self.wd) as f32,
+            one_minus_beta1: (1.0 - self.beta1) as f32,
+            beta2: self.beta2 as f32,
+            one_minus_beta2: (1.0 - self.beta2) as f32,
+            step_size: (self.lr / bc1) as f32,
+            bc2_sqrt: bc2.sqrt() as f32,
+            eps: self.eps as f32,
+            slot: 0,
+        }
+    }
+}
+
+/// Mirrors `AdamScalars` in `shaders/adamw.wgsl` and `shaders/reduce.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AdamScalars {
+    pub decay: f32,
+    pub one_minus_beta1: f32,
+    pub beta2: f32,
+    pub one_minus_beta2: f32,
+    pub step_size: f32,
+    pub bc2_sqrt: f32,
+    pub eps: f32,
+    /// The GPU's metrics slot of this step within a batch.
+    pub slot: u32,
+}
+
+/// PyTorch's AdamW, element by element (torch.optim.AdamW, single-tensor
+/// path): decoupled decay, `lerp` for the first moment, `addcmul` for the
+/// second, then `addcdiv` by the bias-corrected denominator.
+#[inline(always)]
+pub fn adamw_element(s: &AdamScalars, theta: &mut f32, g: f32, m: &mut f32, v: &mut f32) {
+    *theta *= s.decay;
+    *m += s.one_minus_beta1 * (g - *m);
+    *v = *v * s.beta2 + s.one_minus_beta2 * g * g;
+    let denom = v.sqrt() / s.bc2_sqrt + s.eps;
+    *theta += -s.step_size * (*m / denom);
+}

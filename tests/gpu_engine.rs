@@ -1,0 +1,168 @@
+//! Every WGSL kernel against the CPU engine, run on whatever adapter wgpu
+//! finds (lavapipe, the CPU Vulkan driver, in CI): on a small shape and on
+//! the paper's.
+
+use grokscope::config::RunConfig;
+use grokscope::data::Dataset;
+use grokscope::engine::cpu::{self, CpuEngine};
+use grokscope::engine::gpu::{Buf, Gpu, GpuEngine};
+use grokscope::engine::{adamw_element, Hyper, Tally};
+use grokscope::model::Params;
+use pollster::block_on;
+
+fn gpu() -> Gpu {
+    std::env::set_var("XDG_RUNTIME_DIR", "/tmp");
+    block_on(Gpu::request()).expect("a wgpu adapter (install mesa-vulkan-drivers for lavapipe)")
+}
+
+/// max |got - want| / (atol + rtol |want|) must stay <= 1.
+fn assert_close(what: &str, got: &[f32], want: &[f64], atol: f64, rtol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let err = (g as f64 - w).abs() / (atol + rtol * w.abs());
+        assert!(err <= 1.0, "{what}[{i}]: got {g}, want {w}");
+    }
+}
+
+fn kernels_match_reference(c: RunConfig) {
+    let gpu = gpu();
+    let (prm, n0) = Params::init(&c);
+    let data = Dataset::new(&c);
+    let hyper = Hyper::of(&c, n0);
+    let (h, classes, n) = (prm.shape.hidden, prm.shape.classes(), data.train.len());
+    let mut g = GpuEngine::new(&gpu, &prm, hyper, &data).unwrap();
+    let read = |g: &GpuEngine, b| block_on(g.read(b)).unwrap();
+
+    // hidden: the gather.
+    let h0 = read(&g, Buf::HTrain);
+    let mut want = vec![0f32; n * h];
+    cpu::hidden(&prm, &data.train.a, &data.train.b, &mut want);
+    assert_close("hidden", &h0, &want.iter().map(|&x| x as f64).collect::<Vec<_>>(), 1e-7, 1e-6);
+
+    // matmul (logits = h W2^T), from the GPU's own h.
+    let logits = read(&g, Buf::Logits);
+    let want: Vec<f64> = (0..n * classes)
+        .map(|e| (0..h).map(|j| h0[e / classes * h + j] as f64 * prm.w2(e % classes, j) as f64).sum())
+        .collect();
+    assert_close("matmul logits", &logits[..n * classes], &want, 1e-5, 1e-4);
+
+    // softmax_xent and reduce, from the GPU's logits.
+    let dl0 = read(&g, Buf::DLogits);
+    let stats = read(&g, Buf::RowStats);
+    let mut want_dl = vec![0f32; n * classes];
+    for i in 0..n {
+        let row = &logits[i * classes..(i + 1) * classes];
+        let mut t = Tally::default();
+        cpu::softmax_xent(row, data.train.label[i] as usize, &mut t, Some((&mut want_dl[i * classes..(i + 1) * classes], 1.0 / n as f32)));
+        assert!((stats[2 * i] as f64 - t.loss_sum).abs() < 1e-4, "softmax_xent loss row {i}");
+        assert_eq!(stats[2 * i + 1] as f64, t.correct, "softmax_xent correct row {i}");
+    }
+    assert_close("softmax_xent grad", &dl0, &want_dl.iter().map(|&x| x as f64).collect::<Vec<_>>(), 1e-9, 1e-4);
+
+    // One step: backward kernels, AdamW, norm, and the reductions.
+    let theta0 = prm.theta.clone();
+    let rec = block_on(g.train_steps(1)).unwrap()[0];
+    let dh = read(&g, Buf::Dh);
+    let want: Vec<f64> = (0..n * h)
+        .map(|e| {
+            let (i, j) = (e / h, e % h);
+            if h0[e] <= 0.0 {
+                return 0.0;
+            }
+            (0..classes).map(|c| dl0[i * classes + c] as f64 * prm.w2(c, j) as f64).sum()
+        })
+        .collect();
+    assert_close("matmul dh (relu-masked)", &dh, &want, 1e-9, 1e-4);
+
+    let grads = read(&g, Buf::Grads);
+    let w2_off = prm.w2_offset();
+    let want: Vec<f64> = (0..classes * h)
+        .map(|e| (0..n).map(|i| dl0[i * classes + e / h] as f64 * h0[i * h + e % h] as f64).sum())
+        .collect();
+    assert_close("matmul + sum_splits dW2", &grads[w2_off..w2_off + classes * h], &want, 1e-8, 1e-4);
+    let mut gw1 = Params::zeros(prm.shape, h);
+    cpu::grad_layer1(&data.train, prm.shape.p, &dh, h, &mut gw1);
+    let w1_and_b1: Vec<usize> = (0..w2_off).chain(prm.b1_offset()..prm.theta.len()).collect();
+    let pick = |v: &[f32]| w1_and_b1.iter().map(|&k| v[k]).collect::<Vec<f32>>();
+    assert_close("grad_w1", &pick(&grads), &pick(&gw1.theta).iter().map(|&x| x as f64).collect::<Vec<_>>(), 1e-9, 1e-5);
+
+    // adamw (and norm) from the GPU's gradient.
+    let s = hyper.adam(1);
+    let mut want = theta0.clone();
+    let (mut m, mut v) = (vec![0f32; want.len()], vec![0f32; want.len()]);
+    for k in 0..want.len() {
+        adamw_element(&s, &mut want[k], grads[k], &mut m[k], &mut v[k]);
+    }
+    let mut want_prm = Params { theta: want, ..prm.clone() };
+    if let Some(n0) = hyper.norm0 {
+        cpu::rescale_norm(&mut want_prm, n0);
+    }
+    let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
+    assert_close("adamw m", &read(&g, Buf::M), &f64s(&m), 1e-9, 1e-5);
+    assert_close("adamw v", &read(&g, Buf::V), &f64s(&v), 1e-12, 1e-5);
+    assert_close("adamw theta", &read(&g, Buf::Theta), &f64s(&want_prm.theta), 1e-6, 1e-5);
+
+    // The step's metrics against the CPU engine's step.
+    let mut c_eng = CpuEngine::new(&prm, hyper, data.clone(), 0);
+    let want = c_eng.train_step();
+    assert_eq!(rec.step, 1);
+    for (what, got, w) in [
+        ("train_loss", rec.train_loss, want.train_loss),
+        ("test_loss", rec.test_loss, want.test_loss),
+        ("train_acc", rec.train_acc, want.train_acc),
+        ("test_acc", rec.test_acc, want.test_acc),
+    ] {
+        assert!((got - w).abs() <= 1e-3 * w.abs().max(0.01), "{what}: gpu {got}, cpu {w}");
+    }
+}
+
+#[test]
+fn kernels_match_reference_small() {
+    kernels_match_reference(RunConfig { p: 13, hidden: 70, frac: 0.5, ..RunConfig::default() });
+}
+
+#[test]
+fn kernels_match_reference_small_constrained_norm() {
+    kernels_match_reference(RunConfig { p: 11, hidden: 33, ..RunConfig::from_preset("alpha8").unwrap() });
+}
+
+#[test]
+fn kernels_match_reference_paper_shape() {
+    kernels_match_reference(RunConfig::default());
+}
+
+#[test]
+fn wd2_gpu_tracks_cpu_for_60_steps() {
+    let c = RunConfig::from_preset("wd2").unwrap();
+    let (prm, n0) = Params::init(&c);
+    let data = Dataset::new(&c);
+    let mut g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data).unwrap();
+    let mut cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data, 0);
+    let mut gpu_recs = Vec::new();
+    while gpu_recs.len() < 60 {
+        gpu_recs.extend(block_on(g.train_steps(20)).unwrap());
+    }
+    let mut worst: f64 = 0.0;
+    for r in &gpu_recs {
+        let w = cpu.train_step();
+        assert_eq!(r.step, w.step);
+        worst = worst.max((r.train_loss - w.train_loss).abs() / w.train_loss);
+        worst = worst.max((r.test_loss - w.test_loss).abs() / w.test_loss);
+    }
+    // f32 sums in another order drift apart slowly: well under 1 % after 60 steps.
+    assert!(worst < 5e-3, "relative loss gap {worst}");
+    assert!(gpu_recs[59].train_acc > 0.9, "{:?}", gpu_recs[59]);
+}
+
+#[test]
+fn activations_match_cpu() {
+    let c = RunConfig { p: 17, hidden: 40, ..RunConfig::default() };
+    let (prm, n0) = Params::init(&c);
+    let data = Dataset::new(&c);
+    let g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data).unwrap();
+    let cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data.clone(), 1);
+    let got = block_on(g.activations(&data.test)).unwrap();
+    let want = cpu.activations(&data.test);
+    assert_eq!(got.len(), want.len());
+    assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-6));
+}
