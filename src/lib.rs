@@ -8,6 +8,28 @@ pub mod analysis;
 pub mod config;
 pub mod data;
 pub mod engine;
+pub mod history;
 pub mod model;
 pub mod rng;
 pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+/// FNV-1a digest of a configuration's train split and initial parameters
+/// (their exact bits): equal on every target for the same configuration.
+pub fn fingerprint(c: &config::RunConfig) -> String {
+    let data = data::Dataset::new(c);
+    let (prm, norm0) = model::Params::init(c);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let words = data.train.packed().into_iter().chain(prm.theta.iter().map(|x| x.to_bits())).chain([
+        norm0.to_bits() as u32,
+        (norm0.to_bits() >> 32) as u32,
+    ]);
+    for w in words {
+        for b in w.to_le_bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}

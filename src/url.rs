@@ -89,11 +89,11 @@ macro_rules! param {
 
 const PARAMS: &[Param] = &[
     param!("op", op, enum Op::ALL),
-    param!("p", p, |v| int(v, 3u32, 256)),
+    param!("p", p, |v| int(v, 3u32, 200)),
     param!("frac", frac, |v| real(v, 0.0, true, 1.0)),
     param!("split_seed", split_seed, |v| int(v, 0u64, u64::MAX)),
     param!("seed", seed, |v| int(v, 0u64, u64::MAX)),
-    param!("hidden", hidden, |v| int(v, 2u32, 1024)),
+    param!("hidden", hidden, |v| int(v, 2u32, 512)),
     param!("lr", lr, |v| real(v, 0.0, true, 10.0)),
     param!("beta1", beta1, |v| real(v, 0.0, false, 0.999999)),
     param!("beta2", beta2, |v| real(v, 0.0, false, 0.999999)),
@@ -283,7 +283,7 @@ mod tests {
     fn errors_name_the_parameter() {
         let e = parse("p=abc").unwrap_err();
         assert_eq!(e.key, "p");
-        assert!(e.reason.contains("integer from 3 to 256"), "{e}");
+        assert!(e.reason.contains("integer from 3 to 200"), "{e}");
         assert_eq!(parse("colour=red").unwrap_err().key, "colour");
         assert_eq!(parse("mode=median").unwrap_err().reason, "expected one of mean, union");
         assert_eq!(parse("preset=wd3").unwrap_err().key, "preset");

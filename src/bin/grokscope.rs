@@ -1,1 +1,144 @@
-fn main() {}
+//! grokscope on the command line: train a configuration headless and write
+//! its history as JSON.
+
+use grokscope::config::RunConfig;
+use grokscope::engine::{self, gpu::Gpu, StepRecord};
+use grokscope::history::History;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage:
+  grokscope train \"QUERY\" [--backend auto|gpu|cpu] [--out run.json] [--threads N] [--quiet]
+      QUERY is the page's query string, e.g. \"preset=wd2&seed=3&steps=600\".
+      Writes {\"config\", \"steps\": [{step, train_loss, train_acc, test_loss, test_acc}]} as JSON
+      to --out (or stdout); progress goes to stderr.
+  grokscope fingerprint \"QUERY\"
+      Prints a digest of the run's split and initial weights (equal on every target).";
+
+fn main() -> ExitCode {
+    std::env::set_var("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()));
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("grokscope: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut args = lexopt::Parser::from_env();
+    match args.next().map_err(|e| e.to_string())? {
+        Some(lexopt::Arg::Value(cmd)) if cmd == "train" => train(args),
+        Some(lexopt::Arg::Value(cmd)) if cmd == "fingerprint" => {
+            let query = args.value().map_err(|e| e.to_string())?.into_string().map_err(|_| "query is not UTF-8")?;
+            let config = grokscope::url::parse(&query).map_err(|e| e.to_string())?;
+            println!("{}", grokscope::fingerprint(&config));
+            Ok(())
+        }
+        Some(lexopt::Arg::Long("help")) | Some(lexopt::Arg::Short('h')) => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("expected a command\n{USAGE}")),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Backend {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+fn train(mut args: lexopt::Parser) -> Result<(), String> {
+    use lexopt::Arg::*;
+    let (mut query, mut out, mut backend, mut threads, mut quiet) = (None, None, Backend::Auto, 0usize, false);
+    while let Some(arg) = args.next().map_err(|e| e.to_string())? {
+        let value = |args: &mut lexopt::Parser| -> Result<String, String> {
+            args.value().map_err(|e| e.to_string())?.into_string().map_err(|_| "not UTF-8".to_string())
+        };
+        match arg {
+            Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
+            Long("out") => out = Some(value(&mut args)?),
+            Long("backend") => {
+                backend = match value(&mut args)?.as_str() {
+                    "auto" => Backend::Auto,
+                    "gpu" => Backend::Gpu,
+                    "cpu" => Backend::Cpu,
+                    other => return Err(format!("--backend '{other}': expected auto, gpu or cpu")),
+                }
+            }
+            Long("threads") => threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
+            Long("quiet") => quiet = true,
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    let query = query.unwrap_or_default();
+    let config = grokscope::url::parse(&query).map_err(|e| e.to_string())?;
+    let gpu = match backend {
+        Backend::Cpu => None,
+        Backend::Gpu => Some(pollster::block_on(Gpu::request()).map_err(|e| e.to_string())?),
+        Backend::Auto => match pollster::block_on(Gpu::request()) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                eprintln!("grokscope: {e}; training on the CPU");
+                None
+            }
+        },
+    };
+    let mut engine = engine::start(&config, gpu.as_ref(), threads).map_err(|e| e.to_string())?;
+    let backend_name = engine.describe();
+    if !quiet {
+        eprintln!("training {} on {backend_name}", grokscope::url::to_query(&config));
+    }
+    let history = train_loop(&config, &mut engine, &backend_name, quiet)?;
+    let json = history.to_json();
+    match out {
+        Some(path) => std::fs::write(&path, json).map_err(|e| format!("cannot write {path}: {e}"))?,
+        None => println!("{json}"),
+    }
+    match history.diverged_at {
+        Some(step) => Err(format!("the run diverged (loss not finite) at step {step}; lower lr or alpha")),
+        None => Ok(()),
+    }
+}
+
+fn train_loop(config: &RunConfig, engine: &mut engine::Engine, backend: &str, quiet: bool) -> Result<History, String> {
+    let mut history = History::new(config, backend);
+    let start = Instant::now();
+    let mut last_draw = Instant::now();
+    while engine.step() < config.steps {
+        let k = (config.steps - engine.step()).min(engine::gpu::MAX_BATCH / 2);
+        let recs = pollster::block_on(engine.train_steps(k)).map_err(|e| e.to_string())?;
+        let going = history.push(&recs);
+        if !quiet && (last_draw.elapsed().as_millis() > 100 || !going || engine.step() == config.steps) {
+            progress(recs.last().unwrap(), config.steps, start.elapsed().as_secs_f64());
+            last_draw = Instant::now();
+        }
+        if !going {
+            break;
+        }
+    }
+    if !quiet {
+        eprintln!();
+    }
+    Ok(history)
+}
+
+fn progress(r: &StepRecord, total: u32, secs: f64) {
+    let width = 30;
+    let done = (r.step as usize * width) / total as usize;
+    eprint!(
+        "\r[{}{}] step {}/{}  train acc {:.3}  test acc {:.3}  {:.0} steps/s ",
+        "#".repeat(done),
+        "-".repeat(width - done),
+        r.step,
+        total,
+        r.train_acc,
+        r.test_acc,
+        r.step as f64 / secs.max(1e-9)
+    );
+    let _ = std::io::stderr().flush();
+}

@@ -109,3 +109,58 @@ pub fn adamw_element(s: &AdamScalars, theta: &mut f32, g: f32, m: &mut f32, v: &
     let denom = v.sqrt() / s.bc2_sqrt + s.eps;
     *theta += -s.step_size * (*m / denom);
 }
+
+/// Either engine, behind one interface: callers never name a backend.
+pub enum Engine {
+    Cpu(cpu::CpuEngine),
+    Gpu(gpu::GpuEngine),
+}
+
+impl Engine {
+    /// Runs up to `k` steps (the GPU caps a batch at `gpu::MAX_BATCH`).
+    pub async fn train_steps(&mut self, k: u32) -> Result<Vec<StepRecord>, gpu::GpuError> {
+        match self {
+            Engine::Cpu(e) => Ok((0..k).map(|_| e.train_step()).collect()),
+            Engine::Gpu(e) => e.train_steps(k).await,
+        }
+    }
+
+    pub fn step(&self) -> u32 {
+        match self {
+            Engine::Cpu(e) => e.step(),
+            Engine::Gpu(e) => e.step(),
+        }
+    }
+
+    /// `webgpu`/`gpu` or `cpu`, and a description for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Engine::Cpu(_) => "CPU".into(),
+            Engine::Gpu(e) => e.adapter().into(),
+        }
+    }
+
+    pub fn is_gpu(&self) -> bool {
+        matches!(self, Engine::Gpu(_))
+    }
+
+    /// Layer-1 activations of `s`, `hidden` floats per row.
+    pub async fn activations(&self, s: &crate::data::Split) -> Result<Vec<f32>, gpu::GpuError> {
+        match self {
+            Engine::Cpu(e) => Ok(e.activations(s)),
+            Engine::Gpu(e) => e.activations(s).await,
+        }
+    }
+}
+
+/// Initialises the run's parameters and data and starts an engine on them:
+/// on `gpu` when given one, else on the CPU (`threads` = 0: every core).
+pub fn start(c: &RunConfig, gpu: Option<&gpu::Gpu>, threads: usize) -> Result<Engine, gpu::GpuError> {
+    let (prm, norm0) = crate::model::Params::init(c);
+    let data = crate::data::Dataset::new(c);
+    let hyper = Hyper::of(c, norm0);
+    Ok(match gpu {
+        Some(g) => Engine::Gpu(gpu::GpuEngine::new(g, &prm, hyper, &data)?),
+        None => Engine::Cpu(cpu::CpuEngine::new(&prm, hyper, data, threads)),
+    })
+}

@@ -1,1 +1,214 @@
-fn main() {}
+//! The project's two set-up commands and their parts (cargo-xtask pattern):
+//!   cargo xtask serve [--port N]   build dist/ and serve it on 127.0.0.1
+//!   cargo xtask test               every test: Rust (CPU + WGSL on lavapipe) and the page in headless Chromium
+//!   cargo xtask build              build dist/ alone
+//! On a fresh Debian machine they install what they need: the wasm32 target,
+//! and for the tests Debian's mesa-vulkan-drivers and chromium, and
+//! playwright-core from npm. wasm-bindgen runs as a library pinned to the
+//! exact version of the crate, so nothing is downloaded at run time.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build().map(|_| ()),
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test(),
+        _ => Err("usage: cargo xtask build | serve [--port N] | test".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status})"))
+    }
+}
+
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+/// Installs Debian packages that are missing (as root, or through sudo).
+fn ensure_debian(packages: &[&str]) -> Result {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+                .unwrap_or(false)
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = output(Command::new("id").arg("-u")).map(|u| u.trim() == "0").unwrap_or(false);
+    let apt = |args: &[&str]| -> Command {
+        let mut c = if root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root {
+            c.args(["-n", "apt-get"]);
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run(&mut apt(&["update", "-q"]))?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(&missing);
+    run(&mut install).map_err(|e| format!("{e}\ninstall these Debian packages: {}", missing.join(" ")))
+}
+
+/// Builds the wasm module and the static site into dist/.
+fn build() -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    let root = root();
+    run(Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "--lib", "-p", "grokscope"]))?;
+    let dist = root.join("dist");
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
+    let wasm = root.join("target/wasm32-unknown-unknown/release/grokscope.wasm");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)
+        .map_err(|e| e.to_string())?
+        .omit_default_module_path(false)
+        .typescript(false)
+        .generate(&dist)
+        .map_err(|e| format!("wasm-bindgen: {e}"))?;
+    let copy = |from: &Path| -> Result {
+        let to = dist.join(from.file_name().unwrap());
+        std::fs::copy(from, &to).map(|_| ()).map_err(|e| format!("copy {}: {e}", from.display()))
+    };
+    copy(&root.join("index.html"))?;
+    for entry in std::fs::read_dir(root.join("www")).map_err(|e| e.to_string())? {
+        copy(&entry.map_err(|e| e.to_string())?.path())?;
+    }
+    eprintln!("xtask: built {}", dist.display());
+    Ok(dist)
+}
+
+fn serve(args: &[String]) -> Result {
+    let port: u16 = match args {
+        [flag, p] if flag == "--port" => p.parse().map_err(|_| format!("--port {p}: not a port"))?,
+        [] => 8000,
+        _ => return Err("usage: cargo xtask serve [--port N]".into()),
+    };
+    let dist = build()?;
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen on port {port}: {e}"))?;
+    println!("grokscope is at http://127.0.0.1:{port}/  (try ?preset=wd2&autostart=1; Ctrl-C stops)");
+    serve_forever(listener, dist);
+    Ok(())
+}
+
+fn serve_forever(listener: TcpListener, dist: PathBuf) {
+    for stream in listener.incoming().flatten() {
+        let dist = dist.clone();
+        std::thread::spawn(move || {
+            let _ = respond(stream, &dist);
+        });
+    }
+}
+
+/// A minimal static file server: GET only, files under dist/ only.
+fn respond(mut stream: TcpStream, dist: &Path) -> std::io::Result<()> {
+    let mut line = String::new();
+    let mut reader = BufReader::new(stream.try_clone()?);
+    reader.read_line(&mut line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
+            break;
+        }
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let rel = if path == "/" { "index.html" } else { path.trim_start_matches('/') };
+    let file = (!rel.split('/').any(|c| c == ".." || c.is_empty())).then(|| dist.join(rel));
+    let (status, kind, body) = match file.map(std::fs::read) {
+        Some(Ok(body)) => ("200 OK", mime(rel), body),
+        _ => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)
+}
+
+fn mime(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+fn test() -> Result {
+    let root = root();
+    ensure_debian(&["mesa-vulkan-drivers", "chromium"])?;
+    run(Command::new(env!("CARGO")).current_dir(&root).env("XDG_RUNTIME_DIR", "/tmp").args(["test", "--workspace"]))?;
+    let dist = build()?;
+    let browser = root.join("tests/browser");
+    if !browser.join("node_modules/playwright-core").exists() {
+        run(Command::new("npm").current_dir(&browser).args(["ci", "--no-audit", "--no-fund"]))?;
+    }
+    // The native digest of a run's split and initial weights, for the browser to match.
+    let query = "preset=wd2&seed=3&p=31";
+    let native = output(Command::new(env!("CARGO")).current_dir(&root).args([
+        "run",
+        "--quiet",
+        "--bin",
+        "grokscope",
+        "--",
+        "fingerprint",
+        query,
+    ]))?;
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
+    let url = format!("http://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+    std::thread::spawn(move || serve_forever(listener, dist));
+    run(Command::new("node")
+        .current_dir(&root)
+        .args(["tests/browser/page.mjs", &url, query, native.trim()]))
+}
