@@ -5,6 +5,21 @@ use crate::config::RunConfig;
 use crate::engine::StepRecord;
 use serde::Serialize;
 
+/// The progress measures at one step: O-information (bits) of the most
+/// synergistic multiplet (the minimum) and the most redundant (the maximum).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Checkpoint {
+    pub step: u32,
+    pub synergy: f64,
+    pub redundancy: f64,
+    /// Neurons in the most synergistic multiplet (the synergistic sub-network).
+    pub synergy_size: usize,
+    pub synergy_clusters: Vec<usize>,
+    pub redundancy_size: usize,
+    /// Each neuron's cluster.
+    pub labels: Vec<usize>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct History {
     pub config: RunConfig,
@@ -12,6 +27,8 @@ pub struct History {
     pub query: String,
     pub backend: String,
     pub steps: Vec<StepRecord>,
+    /// Progress measures every `config.every` steps (empty when 0).
+    pub checkpoints: Vec<Checkpoint>,
     /// The first step whose loss was not finite; the run stops there
     /// (JSON has no NaN, so divergence is stated, not encoded).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,6 +42,7 @@ impl History {
             config: config.clone(),
             backend: backend.into(),
             steps: Vec::new(),
+            checkpoints: Vec::new(),
             diverged_at: None,
         }
     }

@@ -371,14 +371,14 @@ impl CpuEngine {
         let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / self.data.train.len() as f32 };
         let train = &self.data.train;
         let tasks: Vec<_> = ranges.into_iter().zip(hs_parts).zip(dl_parts).collect();
-        let tallies = map_tasks(tasks, |((r, h), d)| simd(|| fwd.rows(train, r, Some(h), Some(d))));
+        let tallies = map_tasks(tasks, |((r, h), d)| simd(#[inline(always)] || fwd.rows(train, r, Some(h), Some(d))));
         self.train_tally = add_tallies(tallies);
     }
 
     /// Loss and accuracy on the test set (no gradient, h not kept).
     pub fn evaluate(&self, s: &Split) -> Tally {
         let fwd = self.forward();
-        let tallies = map_tasks(row_ranges(s.len(), self.threads), |r| simd(|| fwd.rows(s, r, None, None)));
+        let tallies = map_tasks(row_ranges(s.len(), self.threads), |r| simd(#[inline(always)] || fwd.rows(s, r, None, None)));
         add_tallies(tallies)
     }
 
@@ -393,7 +393,7 @@ impl CpuEngine {
         let (h, dl) = (&self.h, &self.dl);
         let parts: Vec<_> = ranges.iter().cloned().zip(split_rows(&mut self.dh, hs, &ranges)).collect();
         map_tasks(parts, |(r, dh)| {
-            simd(|| {
+            simd(#[inline(always)] || {
                 gemm_nn(&dl[r.start * cs..], cs, w2, hs, dh, hs, r.len(), classes, hs);
                 for (d, &x) in dh.iter_mut().zip(&h[r.start * hs..r.end * hs]) {
                     if x <= 0.0 {
@@ -407,7 +407,7 @@ impl CpuEngine {
         let jranges = row_ranges(hs, self.threads);
         let parts: Vec<_> = jranges.iter().cloned().zip(split_rows(&mut gw2t, cs, &jranges)).collect();
         map_tasks(parts, |(jr, out)| {
-            simd(|| {
+            simd(#[inline(always)] || {
                 for i0 in (0..n).step_by(CHUNK) {
                     let m = CHUNK.min(n - i0);
                     gemm_tn_acc(&h[i0 * hs + jr.start..], hs, &dl[i0 * cs..], cs, out, cs, m, jr.len(), cs);
@@ -426,7 +426,7 @@ impl CpuEngine {
     fn update(&mut self) {
         self.step += 1;
         let s = self.hyper.adam(self.step);
-        simd(|| {
+        simd(#[inline(always)] || {
             for i in 0..self.prm.theta.len() {
                 adamw_element(&s, &mut self.prm.theta[i], self.grads.theta[i], &mut self.m[i], &mut self.v[i]);
             }

@@ -2,6 +2,7 @@
 //!   cargo xtask serve [--port N]   build dist/ and serve it on 127.0.0.1
 //!   cargo xtask test               every test: Rust (CPU + WGSL on lavapipe) and the page in headless Chromium
 //!   cargo xtask build              build dist/ alone
+//!   cargo xtask bench              speed tables for BENCHMARKS.md, beside their baselines
 //! On a fresh Debian machine they install what they need: the wasm32 target,
 //! and for the tests Debian's mesa-vulkan-drivers and chromium, and
 //! playwright-core from npm. wasm-bindgen runs as a library pinned to the
@@ -20,7 +21,8 @@ fn main() -> ExitCode {
         Some("build") => build().map(|_| ()),
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
-        _ => Err("usage: cargo xtask build | serve [--port N] | test".into()),
+        Some("bench") => bench(),
+        _ => Err("usage: cargo xtask build | serve [--port N] | test | bench".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -211,4 +213,34 @@ fn test() -> Result {
     run(Command::new("node")
         .current_dir(&root)
         .args(["tests/browser/page.mjs", &url, query, native.trim()]))
+}
+
+/// The engine benchmark, then the PyTorch baseline in the same run. The
+/// baseline's Python is $GROKSCOPE_TORCH_PYTHON, else /tmp/torchvenv's (see
+/// BENCHMARKS.md for how it is made), else python3.
+fn bench() -> Result {
+    let root = root();
+    run(Command::new(env!("CARGO")).current_dir(&root).args(["bench", "--bench", "engine"]))?;
+    let python = std::env::var("GROKSCOPE_TORCH_PYTHON").unwrap_or_else(|_| {
+        let venv = "/tmp/torchvenv/bin/python";
+        if Path::new(venv).exists() { venv.into() } else { "python3".into() }
+    });
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for threads in [1, cores] {
+        let t = threads.to_string();
+        let script = root.join("bench/torch_baseline.py");
+        match output(Command::new(&python).arg(&script).args(["--steps", "100", "--threads", &t])) {
+            Ok(json) => {
+                let rate: f64 = json
+                    .split("\"steps_per_s\":")
+                    .nth(1)
+                    .and_then(|s| s.split([',', '}']).next())
+                    .and_then(|s| s.trim().parse().ok())
+                    .ok_or_else(|| format!("unexpected baseline output: {json}"))?;
+                println!("| PyTorch (baseline, one-hot nn.Linear) | {threads} | {rate:.1} | {:.2} |", 1000.0 / rate);
+            }
+            Err(e) => println!("| PyTorch (baseline) | {threads} | unavailable: {} | |", e.lines().last().unwrap_or("")),
+        }
+    }
+    Ok(())
 }
