@@ -202,19 +202,13 @@ impl RunConfig {
         let pairs = crate::data::pair_count(self.op, self.p);
         let train = crate::data::train_count(pairs, self.frac);
         if train == 0 || train == pairs {
-            return Err((
-                "frac",
-                format!("{} of {} pairs leaves an empty train or test set", self.frac, pairs),
-            ));
+            return Err(("frac", format!("{} of {} pairs leaves an empty train or test set", self.frac, pairs)));
         }
         if self.every > self.steps {
             return Err(("every", format!("{} exceeds steps ({})", self.every, self.steps)));
         }
         if self.clusters > self.hidden {
-            return Err((
-                "clusters",
-                format!("{} clusters exceed the {} hidden neurons", self.clusters, self.hidden),
-            ));
+            return Err(("clusters", format!("{} clusters exceed the {} hidden neurons", self.clusters, self.hidden)));
         }
         Ok(())
     }

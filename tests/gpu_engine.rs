@@ -53,7 +53,12 @@ fn kernels_match_reference(c: RunConfig) {
     for i in 0..n {
         let row = &logits[i * classes..(i + 1) * classes];
         let mut t = Tally::default();
-        cpu::softmax_xent(row, data.train.label[i] as usize, &mut t, Some((&mut want_dl[i * classes..(i + 1) * classes], 1.0 / n as f32)));
+        cpu::softmax_xent(
+            row,
+            data.train.label[i] as usize,
+            &mut t,
+            Some((&mut want_dl[i * classes..(i + 1) * classes], 1.0 / n as f32)),
+        );
         assert!((stats[2 * i] as f64 - t.loss_sum).abs() < 1e-4, "softmax_xent loss row {i}");
         assert_eq!(stats[2 * i + 1] as f64, t.correct, "softmax_xent correct row {i}");
     }

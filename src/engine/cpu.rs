@@ -19,23 +19,35 @@ pub fn round_up(x: usize) -> usize {
     x.div_ceil(LANES) * LANES
 }
 
-/// Runs `f` compiled for AVX2 where the processor has it. The kernels are
-/// `inline(always)`, so the whole closure body is generated for AVX2. Rust
-/// never fuses multiply-adds, so both paths give identical bits.
+/// Runs `f` compiled for AVX2 and FMA where the processor has them, telling
+/// it whether fused multiply-adds are available. The kernels and the closures
+/// are `inline(always)`, so the whole body is generated for AVX2, and the
+/// constant flag removes the unused branch. (FMA rounds once where mul+add
+/// rounds twice: results differ in the last bits from the portable path.)
 #[inline(always)]
-fn simd<R>(f: impl FnOnce() -> R) -> R {
+fn simd<R>(f: impl FnOnce(bool) -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx2")]
-        fn avx2<R>(f: impl FnOnce() -> R) -> R {
-            f()
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2<R>(f: impl FnOnce(bool) -> R) -> R {
+            f(true)
         }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor supports AVX2 (checked just above).
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the processor supports AVX2 and FMA (checked just above).
             return unsafe { avx2(f) };
         }
     }
-    f()
+    f(false)
+}
+
+/// acc + x * y, fused where `fma` (a constant after inlining).
+#[inline(always)]
+fn madd(fma: bool, acc: f32, x: f32, y: f32) -> f32 {
+    if fma {
+        x.mul_add(y, acc)
+    } else {
+        acc + x * y
+    }
 }
 
 /// Runs `f` on every task, on threads natively and in turn on wasm32.
@@ -66,9 +78,7 @@ fn default_threads() -> usize {
 fn row_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
     let blocks = n.div_ceil(ROWS);
     let parts = parts.clamp(1, blocks.max(1));
-    (0..parts)
-        .map(|i| ((blocks * i / parts) * ROWS).min(n)..((blocks * (i + 1) / parts) * ROWS).min(n))
-        .collect()
+    (0..parts).map(|i| ((blocks * i / parts) * ROWS).min(n)..((blocks * (i + 1) / parts) * ROWS).min(n)).collect()
 }
 
 /// Splits `buf` (rows of `stride`) at the given row ranges.
@@ -121,9 +131,30 @@ pub fn hidden(prm: &Params, a: &[u32], b: &[u32], h: &mut [f32]) {
 /// C (m x n) = A (m x k) B (k x n), row-major with the given strides; n is a
 /// multiple of `LANES`. Register-blocked: `ROWS` x `LANES` accumulators.
 #[inline(always)]
-fn gemm_nn(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usize, m: usize, k: usize, n: usize) {
+fn gemm_nn(
+    fma: bool,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+) {
     #[inline(always)]
-    fn block<const R: usize>(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usize, k: usize, n: usize) {
+    fn block<const R: usize>(
+        fma: bool,
+        a: &[f32],
+        lda: usize,
+        b: &[f32],
+        ldb: usize,
+        c: &mut [f32],
+        ldc: usize,
+        k: usize,
+        n: usize,
+    ) {
         let rows: [&[f32]; R] = std::array::from_fn(|r| &a[r * lda..r * lda + k]);
         for j0 in (0..n).step_by(LANES) {
             let mut acc = [[0f32; LANES]; R];
@@ -132,7 +163,7 @@ fn gemm_nn(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usi
                 for r in 0..R {
                     let x = rows[r][kk];
                     for l in 0..LANES {
-                        acc[r][l] += x * brow[l];
+                        acc[r][l] = madd(fma, acc[r][l], x, brow[l]);
                     }
                 }
             }
@@ -143,17 +174,28 @@ fn gemm_nn(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usi
     }
     let full = m / ROWS * ROWS;
     for i in (0..full).step_by(ROWS) {
-        block::<ROWS>(&a[i * lda..], lda, b, ldb, &mut c[i * ldc..], ldc, k, n);
+        block::<ROWS>(fma, &a[i * lda..], lda, b, ldb, &mut c[i * ldc..], ldc, k, n);
     }
     for i in full..m {
-        block::<1>(&a[i * lda..], lda, b, ldb, &mut c[i * ldc..], ldc, k, n);
+        block::<1>(fma, &a[i * lda..], lda, b, ldb, &mut c[i * ldc..], ldc, k, n);
     }
 }
 
 /// C (k x n) += A^T B for A (m x k), B (m x n): the weight gradient of a
 /// layer, summed over `m` samples. k is a multiple of `ROWS`, n of `LANES`.
 #[inline(always)]
-fn gemm_tn_acc(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc: usize, m: usize, k: usize, n: usize) {
+fn gemm_tn_acc(
+    fma: bool,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+) {
     for j0 in (0..k).step_by(ROWS) {
         for c0 in (0..n).step_by(LANES) {
             let mut acc = [[0f32; LANES]; ROWS];
@@ -165,7 +207,7 @@ fn gemm_tn_acc(a: &[f32], lda: usize, b: &[f32], ldb: usize, c: &mut [f32], ldc:
                 let brow: &[f32; LANES] = b[i * ldb + c0..][..LANES].try_into().unwrap();
                 for r in 0..ROWS {
                     for l in 0..LANES {
-                        acc[r][l] += arow[r] * brow[l];
+                        acc[r][l] = madd(fma, acc[r][l], arow[r], brow[l]);
                     }
                 }
             }
@@ -221,7 +263,14 @@ struct Forward<'a> {
 
 impl Forward<'_> {
     #[inline(always)]
-    fn rows(&self, s: &Split, rows: std::ops::Range<usize>, mut h: Option<&mut [f32]>, mut dl: Option<&mut [f32]>) -> Tally {
+    fn rows(
+        &self,
+        fma: bool,
+        s: &Split,
+        rows: std::ops::Range<usize>,
+        mut h: Option<&mut [f32]>,
+        mut dl: Option<&mut [f32]>,
+    ) -> Tally {
         let (hs, cs, classes) = (self.prm.stride, self.cs, self.prm.shape.classes());
         let mut scratch_h = vec![0f32; if h.is_some() { 0 } else { CHUNK * hs }];
         let mut logits = vec![0f32; CHUNK * cs];
@@ -235,7 +284,7 @@ impl Forward<'_> {
                 None => &mut scratch_h[..n * hs],
             };
             hidden(self.prm, &s.a[start..end], &s.b[start..end], hc);
-            gemm_nn(hc, hs, self.w2t, cs, &mut logits, cs, n, hs, cs);
+            gemm_nn(fma, hc, hs, self.w2t, cs, &mut logits, cs, n, hs, cs);
             for i in 0..n {
                 let row = &logits[i * cs..i * cs + classes];
                 let label = s.label[start + i] as usize;
@@ -371,14 +420,24 @@ impl CpuEngine {
         let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / self.data.train.len() as f32 };
         let train = &self.data.train;
         let tasks: Vec<_> = ranges.into_iter().zip(hs_parts).zip(dl_parts).collect();
-        let tallies = map_tasks(tasks, |((r, h), d)| simd(#[inline(always)] || fwd.rows(train, r, Some(h), Some(d))));
+        let tallies = map_tasks(tasks, |((r, h), d)| {
+            simd(
+                #[inline(always)]
+                |fma| fwd.rows(fma, train, r, Some(h), Some(d)),
+            )
+        });
         self.train_tally = add_tallies(tallies);
     }
 
     /// Loss and accuracy on the test set (no gradient, h not kept).
     pub fn evaluate(&self, s: &Split) -> Tally {
         let fwd = self.forward();
-        let tallies = map_tasks(row_ranges(s.len(), self.threads), |r| simd(#[inline(always)] || fwd.rows(s, r, None, None)));
+        let tallies = map_tasks(row_ranges(s.len(), self.threads), |r| {
+            simd(
+                #[inline(always)]
+                |fma| fwd.rows(fma, s, r, None, None),
+            )
+        });
         add_tallies(tallies)
     }
 
@@ -393,26 +452,32 @@ impl CpuEngine {
         let (h, dl) = (&self.h, &self.dl);
         let parts: Vec<_> = ranges.iter().cloned().zip(split_rows(&mut self.dh, hs, &ranges)).collect();
         map_tasks(parts, |(r, dh)| {
-            simd(#[inline(always)] || {
-                gemm_nn(&dl[r.start * cs..], cs, w2, hs, dh, hs, r.len(), classes, hs);
-                for (d, &x) in dh.iter_mut().zip(&h[r.start * hs..r.end * hs]) {
-                    if x <= 0.0 {
-                        *d = 0.0;
+            simd(
+                #[inline(always)]
+                |fma| {
+                    gemm_nn(fma, &dl[r.start * cs..], cs, w2, hs, dh, hs, r.len(), classes, hs);
+                    for (d, &x) in dh.iter_mut().zip(&h[r.start * hs..r.end * hs]) {
+                        if x <= 0.0 {
+                            *d = 0.0;
+                        }
                     }
-                }
-            })
+                },
+            )
         });
         // dW2^T = h^T dl, neuron blocks split across threads, CHUNK rows at a time for the cache.
         let mut gw2t = vec![0f32; hs * cs];
         let jranges = row_ranges(hs, self.threads);
         let parts: Vec<_> = jranges.iter().cloned().zip(split_rows(&mut gw2t, cs, &jranges)).collect();
         map_tasks(parts, |(jr, out)| {
-            simd(#[inline(always)] || {
-                for i0 in (0..n).step_by(CHUNK) {
-                    let m = CHUNK.min(n - i0);
-                    gemm_tn_acc(&h[i0 * hs + jr.start..], hs, &dl[i0 * cs..], cs, out, cs, m, jr.len(), cs);
-                }
-            })
+            simd(
+                #[inline(always)]
+                |fma| {
+                    for i0 in (0..n).step_by(CHUNK) {
+                        let m = CHUNK.min(n - i0);
+                        gemm_tn_acc(fma, &h[i0 * hs + jr.start..], hs, &dl[i0 * cs..], cs, out, cs, m, jr.len(), cs);
+                    }
+                },
+            )
         });
         let g2 = self.grads.w2_offset();
         for c in 0..classes {
@@ -426,11 +491,14 @@ impl CpuEngine {
     fn update(&mut self) {
         self.step += 1;
         let s = self.hyper.adam(self.step);
-        simd(#[inline(always)] || {
-            for i in 0..self.prm.theta.len() {
-                adamw_element(&s, &mut self.prm.theta[i], self.grads.theta[i], &mut self.m[i], &mut self.v[i]);
-            }
-        });
+        simd(
+            #[inline(always)]
+            |_| {
+                for i in 0..self.prm.theta.len() {
+                    adamw_element(&s, &mut self.prm.theta[i], self.grads.theta[i], &mut self.m[i], &mut self.v[i]);
+                }
+            },
+        );
         if let Some(n0) = self.hyper.norm0 {
             rescale_norm(&mut self.prm, n0);
         }
@@ -487,21 +555,23 @@ mod tests {
         let (m, k, n) = (7, 9, 32);
         let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 11) as f32) - 5.0).collect();
         let b: Vec<f32> = (0..k * n).map(|i| ((i * 13 % 7) as f32) - 3.0).collect();
-        let mut c = vec![0f32; m * n];
-        gemm_nn(&a, k, &b, n, &mut c, n, m, k, n);
-        for i in 0..m {
-            for j in 0..n {
-                let want: f32 = (0..k).map(|kk| a[i * k + kk] * b[kk * n + j]).sum();
-                assert_eq!(c[i * n + j], want);
+        for fma in [false, true] {
+            let mut c = vec![0f32; m * n];
+            gemm_nn(fma, &a, k, &b, n, &mut c, n, m, k, n);
+            for i in 0..m {
+                for j in 0..n {
+                    let want: f32 = (0..k).map(|kk| a[i * k + kk] * b[kk * n + j]).sum();
+                    assert_eq!(c[i * n + j], want);
+                }
             }
-        }
-        // (k' x n) += A'^T B with A' = a viewed as m x 8 (k' = 8), B = b's first m rows.
-        let mut t = vec![1f32; 8 * n];
-        gemm_tn_acc(&a, k, &b, n, &mut t, n, m, 8, n);
-        for j in 0..8 {
-            for c2 in 0..n {
-                let want: f32 = 1.0 + (0..m).map(|i| a[i * k + j] * b[i * n + c2]).sum::<f32>();
-                assert_eq!(t[j * n + c2], want);
+            // (k' x n) += A'^T B with A' = a viewed as m x 8 (k' = 8), B = b's first m rows.
+            let mut t = vec![1f32; 8 * n];
+            gemm_tn_acc(fma, &a, k, &b, n, &mut t, n, m, 8, n);
+            for j in 0..8 {
+                for c2 in 0..n {
+                    let want: f32 = 1.0 + (0..m).map(|i| a[i * k + j] * b[i * n + c2]).sum::<f32>();
+                    assert_eq!(t[j * n + c2], want);
+                }
             }
         }
     }

@@ -304,7 +304,8 @@ fn kernel(device: &wgpu::Device, name: &'static str, source: &str, binds: &[Bind
             count: None,
         })
         .collect();
-    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(name), entries: &entries });
+    let layout =
+        device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(name), entries: &entries });
     let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some(name),
         bind_group_layouts: &[Some(&layout)],
@@ -418,13 +419,20 @@ impl GpuEngine {
         use Bind::*;
         let dev = &g.device;
         let k_hidden = kernel(dev, "hidden", include_str!("../../shaders/hidden.wgsl"), &[Uniform, Read, Read, Write]);
-        let k_matmul = kernel(dev, "matmul", include_str!("../../shaders/matmul.wgsl"), &[Uniform, Read, Read, Write, Read]);
+        let k_matmul =
+            kernel(dev, "matmul", include_str!("../../shaders/matmul.wgsl"), &[Uniform, Read, Read, Write, Read]);
         let k_sum = kernel(dev, "sum_splits", include_str!("../../shaders/sum_splits.wgsl"), &[Uniform, Read, Write]);
-        let k_xent =
-            kernel(dev, "softmax_xent", include_str!("../../shaders/softmax_xent.wgsl"), &[Uniform, Read, Read, Write, Write]);
+        let k_xent = kernel(
+            dev,
+            "softmax_xent",
+            include_str!("../../shaders/softmax_xent.wgsl"),
+            &[Uniform, Read, Read, Write, Write],
+        );
         let k_reduce = kernel(dev, "reduce", include_str!("../../shaders/reduce.wgsl"), &[Step, Uniform, Read, Write]);
-        let k_gw1 = kernel(dev, "grad_w1", include_str!("../../shaders/grad_w1.wgsl"), &[Uniform, Read, Read, Read, Write]);
-        let k_adamw = kernel(dev, "adamw", include_str!("../../shaders/adamw.wgsl"), &[Step, Uniform, Read, Write, Write, Write]);
+        let k_gw1 =
+            kernel(dev, "grad_w1", include_str!("../../shaders/grad_w1.wgsl"), &[Uniform, Read, Read, Read, Write]);
+        let k_adamw =
+            kernel(dev, "adamw", include_str!("../../shaders/adamw.wgsl"), &[Step, Uniform, Read, Write, Write, Write]);
         let norm_src = include_str!("../../shaders/norm.wgsl");
         let k_sumsq = kernel(dev, "norm_sumsq", norm_src, &[Uniform, Write, Write]);
         let k_rescale = kernel(dev, "norm_rescale", norm_src, &[Uniform, Write, Write]);
@@ -448,8 +456,11 @@ impl GpuEngine {
                 })
                 .collect();
             assert_eq!(entries.len(), k.binds.len(), "{}: one buffer per binding", k.name);
-            let bind_group =
-                dev.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(k.name), layout: &k.layout, entries: &entries });
+            let bind_group = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(k.name),
+                layout: &k.layout,
+                entries: &entries,
+            });
             Dispatch {
                 pipeline: k.pipeline.clone(),
                 bind_group,
@@ -462,7 +473,8 @@ impl GpuEngine {
         // its gradient for training), and the sums into metrics[4 slot + base].
         let forward = |samples: &wgpu::Buffer, hbuf: &wgpu::Buffer, n: usize, train: bool| -> Vec<Dispatch> {
             let n32 = n as u32;
-            let hid = g.uniform("hidden", &Hidden { rows: n32, hidden: h as u32, p: p as u32, b1_offset: b1_off as u32 });
+            let hid =
+                g.uniform("hidden", &Hidden { rows: n32, hidden: h as u32, p: p as u32, b1_offset: b1_off as u32 });
             let mm = g.uniform(
                 "matmul_logits",
                 &Matmul {
@@ -482,7 +494,14 @@ impl GpuEngine {
             );
             let xe = g.uniform(
                 "softmax_xent",
-                &Xent { rows: n32, classes: classes as u32, grad: train as u32, _pad: 0, scale: 1.0 / n_tr as f32, _pad1: [0.0; 3] },
+                &Xent {
+                    rows: n32,
+                    classes: classes as u32,
+                    grad: train as u32,
+                    _pad: 0,
+                    scale: 1.0 / n_tr as f32,
+                    _pad1: [0.0; 3],
+                },
             );
             let rd = g.uniform("reduce", &Reduce { rows: n32, base: if train { 0 } else { 2 }, _pad: [0; 2] });
             vec![
@@ -529,7 +548,8 @@ impl GpuEngine {
             },
         );
         let count = (classes * h) as u32;
-        let ss = g.uniform("sum_splits", &SumSplits { count, splits: splits as u32, stride: count, dst_off: w2_off as u32 });
+        let ss =
+            g.uniform("sum_splits", &SumSplits { count, splits: splits as u32, stride: count, dst_off: w2_off as u32 });
         let gw = g.uniform(
             "grad_w1",
             &GradW1 { rows: n_tr as u32, hidden: h as u32, inputs: inputs as u32, b1_offset: b1_off as u32 },
@@ -537,7 +557,11 @@ impl GpuEngine {
         let ln = g.uniform("adamw", &Len { len: len as u32, _pad: [0; 3] });
         let mut step = vec![
             d(&k_matmul, &[&mm_dh, &dlogits, &theta, &dh, &h_train], [groups(h, 64), groups(n_tr, 64), 1]),
-            d(&k_matmul, &[&mm_gw2, &dlogits, &h_train, &partial, &h_train], [groups(h, 64), groups(classes, 64), splits as u32]),
+            d(
+                &k_matmul,
+                &[&mm_gw2, &dlogits, &h_train, &partial, &h_train],
+                [groups(h, 64), groups(classes, 64), splits as u32],
+            ),
             d(&k_sum, &[&ss, &partial, &grads], grid(classes * h)),
             d(&k_gw1, &[&gw, &dh, &csr_offsets, &csr_index, &grads], [groups(h, 64), inputs as u32 + 1, 1]),
             d(&k_adamw, &[&steps_uniform, &ln, &grads, &theta, &m, &v], grid(len)),
@@ -619,7 +643,8 @@ impl GpuEngine {
         for t in 0..k {
             let mut s = self.hyper.adam(self.steps_done + t + 1);
             s.slot = t;
-            slots[(t as u64 * SLOT) as usize..][..std::mem::size_of::<AdamScalars>()].copy_from_slice(bytemuck::bytes_of(&s));
+            slots[(t as u64 * SLOT) as usize..][..std::mem::size_of::<AdamScalars>()]
+                .copy_from_slice(bytemuck::bytes_of(&s));
         }
         self.gpu.queue.write_buffer(&self.steps_uniform, 0, &slots);
         self.encode(&self.step, k);
@@ -658,14 +683,26 @@ impl GpuEngine {
         let samples = g.storage("analysis_samples", bytemuck::cast_slice(&s.packed()));
         let out = g.zeros("analysis_h", s.len() * h);
         let b1_offset = (self.theta_len - h) as u32;
-        let u = g.uniform("hidden", &Hidden { rows: s.len() as u32, hidden: h as u32, p: self.shape.p as u32, b1_offset });
+        let u =
+            g.uniform("hidden", &Hidden { rows: s.len() as u32, hidden: h as u32, p: self.shape.p as u32, b1_offset });
         let k = &self.hidden_kernel;
         let bufs = [&u, self.buffer(Buf::Theta), &samples, &out];
-        let entries: Vec<_> =
-            bufs.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
-        let bind_group =
-            g.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("hidden"), layout: &k.layout, entries: &entries });
-        let d = Dispatch { pipeline: k.pipeline.clone(), bind_group, uses_step: false, groups: [groups(h, 64), s.len() as u32, 1] };
+        let entries: Vec<_> = bufs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+            .collect();
+        let bind_group = g.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("hidden"),
+            layout: &k.layout,
+            entries: &entries,
+        });
+        let d = Dispatch {
+            pipeline: k.pipeline.clone(),
+            bind_group,
+            uses_step: false,
+            groups: [groups(h, 64), s.len() as u32, 1],
+        };
         self.encode(std::slice::from_ref(&d), 1);
         g.read(&out, 0, s.len() * h).await
     }

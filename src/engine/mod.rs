@@ -44,7 +44,13 @@ impl Tally {
         self.correct / self.count as f64
     }
     pub fn record(step: u32, train: Tally, test: Tally) -> StepRecord {
-        StepRecord { step, train_loss: train.loss(), train_acc: train.acc(), test_loss: test.loss(), test_acc: test.acc() }
+        StepRecord {
+            step,
+            train_loss: train.loss(),
+            train_acc: train.acc(),
+            test_loss: test.loss(),
+            test_acc: test.acc(),
+        }
     }
 }
 

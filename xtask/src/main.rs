@@ -98,9 +98,15 @@ fn ensure_debian(packages: &[&str]) -> Result {
 fn build() -> Result<PathBuf> {
     ensure_wasm_target()?;
     let root = root();
-    run(Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "--lib", "-p", "grokscope"]))?;
+    run(Command::new(env!("CARGO")).current_dir(&root).args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--lib",
+        "-p",
+        "grokscope",
+    ]))?;
     let dist = root.join("dist");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
@@ -210,9 +216,7 @@ fn test() -> Result {
     let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
     let url = format!("http://127.0.0.1:{}/", listener.local_addr().unwrap().port());
     std::thread::spawn(move || serve_forever(listener, dist));
-    run(Command::new("node")
-        .current_dir(&root)
-        .args(["tests/browser/page.mjs", &url, query, native.trim()]))
+    run(Command::new("node").current_dir(&root).args(["tests/browser/page.mjs", &url, query, native.trim()]))
 }
 
 /// The engine benchmark, then the PyTorch baseline in the same run. The
@@ -223,7 +227,11 @@ fn bench() -> Result {
     run(Command::new(env!("CARGO")).current_dir(&root).args(["bench", "--bench", "engine"]))?;
     let python = std::env::var("GROKSCOPE_TORCH_PYTHON").unwrap_or_else(|_| {
         let venv = "/tmp/torchvenv/bin/python";
-        if Path::new(venv).exists() { venv.into() } else { "python3".into() }
+        if Path::new(venv).exists() {
+            venv.into()
+        } else {
+            "python3".into()
+        }
     });
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [1, cores] {
@@ -239,7 +247,9 @@ fn bench() -> Result {
                     .ok_or_else(|| format!("unexpected baseline output: {json}"))?;
                 println!("| PyTorch (baseline, one-hot nn.Linear) | {threads} | {rate:.1} | {:.2} |", 1000.0 / rate);
             }
-            Err(e) => println!("| PyTorch (baseline) | {threads} | unavailable: {} | |", e.lines().last().unwrap_or("")),
+            Err(e) => {
+                println!("| PyTorch (baseline) | {threads} | unavailable: {} | |", e.lines().last().unwrap_or(""))
+            }
         }
     }
     Ok(())
