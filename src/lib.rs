@@ -5,6 +5,7 @@
 //! checkpoint activations -> `analysis` -> history -> charts and page.
 
 pub mod analysis;
+pub mod charts;
 pub mod config;
 pub mod data;
 pub mod engine;

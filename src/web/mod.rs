@@ -1,68 +1,107 @@
-//! The page's entry points (wasm32 only): read the run from the URL, train
-//! on WebGPU (or the CPU engine when the browser has none), and publish the
-//! state and metrics in the DOM's stable contract (see README.md).
+//! The page (wasm32 only). The URL is the run: it is read once into the
+//! app's state, every control writes back through the same codec, and the
+//! same link always gives the same run. One task per run drives the engine
+//! from animation frames; a separate frame loop redraws only the charts
+//! whose data changed, a few times a second at most for long runs.
+//! The DOM contract for tests (data-state, data-metric, #message) is in
+//! README.md.
 
+mod controls;
+mod dom;
+mod export;
+
+use crate::charts::{Chart, Frame, StepAt};
+use crate::config::{RunConfig, PRESETS};
 use crate::engine::{self, gpu::Gpu, Engine, StepRecord};
+use crate::history::History;
 use crate::url;
+use dom::{by_id, message, metric, now_ms, on, text};
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, HtmlElement};
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, MouseEvent,
+};
 
 /// Keys the page understands beside the run's configuration.
-const PAGE_KEYS: &[&str] = &["autostart", "backend"];
+const PAGE_KEYS: &[&str] = &["autostart", "backend", "speed"];
+const DEFAULT_SPEED: u32 = 8;
+/// Points per curve at most: enough for a smooth line at any canvas width.
+const POINTS: usize = 500;
 
-fn document() -> Document {
-    web_sys::window().and_then(|w| w.document()).expect("a document")
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Idle,
+    Running,
+    Paused,
+    Done,
+    Error,
 }
 
-fn body() -> HtmlElement {
-    document().body().expect("a body")
-}
-
-fn set_state(state: &str) {
-    body().dataset().set("state", state).ok();
-}
-
-/// Text only: URL content never reaches the page as HTML.
-fn set_metric(name: &str, value: &str) {
-    if let Ok(Some(el)) = document().query_selector(&format!("[data-metric=\"{name}\"]")) {
-        el.set_text_content(Some(value));
+impl State {
+    /// The tests' name (`data-state`) and the words shown to people.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            State::Idle => ("idle", "Ready: press Start (or the space bar)"),
+            State::Running => ("running", "Training"),
+            State::Paused => ("paused", "Paused"),
+            State::Done => ("done", "Finished"),
+            State::Error => ("error", "Stopped: see the message above"),
+        }
     }
 }
 
-fn message(text: &str) {
-    if let Some(el) = document().get_element_by_id("message") {
-        let old = el.text_content().unwrap_or_default();
-        let joined = if old.is_empty() { text.to_string() } else { format!("{old}\n{text}") };
-        el.set_text_content(Some(&joined));
-    }
+/// Bit per chart in `App::dirty`.
+fn bit(c: Chart) -> u8 {
+    1 << Chart::ALL.iter().position(|&x| x == c).expect("a chart")
+}
+const ALL_CHARTS: u8 = 0b11111;
+const STEP_CHARTS: u8 = 0b00011;
+
+struct App {
+    config: RunConfig,
+    gpu: bool,
+    speed: u32,
+    autostart: bool,
+    state: State,
+    /// Bumped by every reset: a driver of an older run stops at its next frame.
+    run: u32,
+    driving: bool,
+    /// Steps asked for with the Step button.
+    single_steps: u32,
+    history: History,
+    cursor: Option<u32>,
+    dirty: u8,
+    /// Redraw at the next frame (hover), not at the throttled rate.
+    urgent: bool,
+    drawn_at: f64,
+    step_at: Vec<Option<StepAt>>,
+    /// Time and step of the last steps-per-second sample.
+    rate: (f64, u32),
 }
 
-fn show(r: &StepRecord) {
-    set_metric("step", &r.step.to_string());
-    set_metric("train_acc", &r.train_acc.to_string());
-    set_metric("test_acc", &r.test_acc.to_string());
-    set_metric("train_loss", &r.train_loss.to_string());
-    set_metric("test_loss", &r.test_loss.to_string());
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
 }
 
-/// Resolves on the next animation frame: yields to the browser between batches.
-async fn next_frame() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().request_animation_frame(&resolve).ok();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.ok();
+fn with<R>(f: impl FnOnce(&mut App) -> R) -> R {
+    APP.with(|a| f(a.borrow_mut().as_mut().expect("the page has started")))
 }
 
 #[wasm_bindgen(start)]
 pub fn main() {
+    // The checkpoint worker loads this module too; it has no page.
+    let Some(window) = web_sys::window() else { return };
     console_error_panic_hook::set_once();
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = window.location().search().unwrap_or_default();
     let parsed = url::parse_lenient(&search, PAGE_KEYS);
     for e in &parsed.errors {
         message(&format!("Ignored {e}; using the default instead."));
     }
-    let page = |key: &str| parsed.extra.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let want_gpu = match page("backend").as_deref() {
+    let extra = |key: &str| parsed.extra.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let gpu = match extra("backend") {
         None | Some("gpu") => true,
         Some("cpu") => false,
         Some(other) => {
@@ -70,47 +109,510 @@ pub fn main() {
             true
         }
     };
-    set_metric("query", &url::to_query(&parsed.config));
-    set_state("idle");
-    if page("autostart").as_deref() == Some("1") {
-        let config = parsed.config;
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = run(config, want_gpu).await {
-                message(&e);
-                set_state("error");
+    let speed = match extra("speed") {
+        None => DEFAULT_SPEED,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=64).contains(&n) => n,
+            _ => {
+                message(&format!(
+                    "Ignored parameter 'speed' = '{v}': expected an integer from 1 to 64 (steps per frame)."
+                ));
+                DEFAULT_SPEED
             }
-        });
+        },
+    };
+    let autostart = match extra("autostart") {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(other) => {
+            message(&format!("Ignored parameter 'autostart' = '{other}': expected 1 or 0."));
+            false
+        }
+    };
+    APP.with(|a| {
+        *a.borrow_mut() = Some(App {
+            history: History::new(&parsed.config, ""),
+            config: parsed.config,
+            gpu,
+            speed,
+            autostart,
+            state: State::Idle,
+            run: 0,
+            driving: false,
+            single_steps: 0,
+            cursor: None,
+            dirty: ALL_CHARTS,
+            urgent: false,
+            drawn_at: 0.0,
+            step_at: Chart::ALL.iter().map(|_| None).collect(),
+            rate: (0.0, 0),
+        })
+    });
+    wire();
+    let missing = controls::missing();
+    if !missing.is_empty() {
+        message(&format!("No control for {}.", missing.join(", ")));
+    }
+    show_settings();
+    set_state(State::Idle);
+    wasm_bindgen_futures::spawn_local(render_loop());
+    if autostart {
+        start();
     }
 }
 
-async fn run(config: crate::config::RunConfig, want_gpu: bool) -> Result<(), String> {
-    set_state("running");
-    let gpu = if want_gpu {
+/// Connects every control, button, key and chart of index.html.
+fn wire() {
+    let presets: Element = by_id("presets");
+    for p in PRESETS {
+        let b: HtmlButtonElement = dom::create("button");
+        b.set_type("button");
+        b.set_class_name("preset");
+        b.dataset().set("preset", p.name).ok();
+        let name: Element = dom::create("strong");
+        name.set_text_content(Some(p.name));
+        let blurb: Element = dom::create("span");
+        blurb.set_text_content(Some(p.blurb));
+        b.append_child(&name).ok();
+        b.append_child(&blurb).ok();
+        on(&b, "click", move |_: web_sys::Event| {
+            apply(RunConfig::from_preset(p.name).expect("a listed preset"));
+        });
+        presets.append_child(&b).ok();
+    }
+    controls::build(|| {
+        dom::clear_message();
+        let parsed = url::parse_lenient(&controls::query(), &[]);
+        for e in &parsed.errors {
+            message(&format!("Ignored {e}; using the default instead."));
+        }
+        apply(parsed.config);
+    });
+    let button = |id: &str, f: fn()| on(&by_id::<web_sys::EventTarget>(id), "click", move |_: web_sys::Event| f());
+    button("start", toggle);
+    button("step", step_once);
+    button("reset", reset);
+    button("restart", || {
+        reset();
+        start();
+    });
+    button("restart-cpu", || {
+        with(|a| a.gpu = false);
+        show_settings();
+        reset();
+        start();
+    });
+    button("copy", copy_link);
+    button("download-json", || {
+        let json = with(|a| a.history.to_json());
+        export::text(&json, "application/json", "grokscope-run.json").ok();
+    });
+    button("download-csv", || {
+        let csv = with(|a| crate::charts::csv(&a.history));
+        export::text(&csv, "text/csv", "grokscope-run.csv").ok();
+    });
+    for c in Chart::ALL {
+        on(&by_id::<web_sys::EventTarget>(&format!("png-{}", c.name())), "click", move |_: web_sys::Event| {
+            let canvas: HtmlCanvasElement = by_id(&format!("chart-{}", c.name()));
+            export::png(&canvas, &format!("grokscope-{}.png", c.name())).ok();
+        });
+        let canvas: HtmlCanvasElement = by_id(&format!("chart-{}", c.name()));
+        on(&canvas, "pointermove", move |e: MouseEvent| hover(c, (e.offset_x(), e.offset_y())));
+        on(&canvas, "pointerleave", |_: MouseEvent| {
+            with(|a| {
+                a.cursor = None;
+                a.dirty = ALL_CHARTS;
+                a.urgent = true;
+            });
+            text("readout", "");
+        });
+    }
+    on(&by_id::<web_sys::EventTarget>("backend"), "change", |_: web_sys::Event| {
+        let gpu = by_id::<HtmlSelectElement>("backend").value() != "cpu";
+        with(|a| a.gpu = gpu);
+        show_settings();
+        reset();
+    });
+    on(&by_id::<web_sys::EventTarget>("speed"), "input", |_: web_sys::Event| {
+        let v = by_id::<HtmlInputElement>("speed").value().parse().unwrap_or(DEFAULT_SPEED);
+        with(|a| a.speed = v.clamp(1, 64));
+        show_settings();
+    });
+    // Space starts and pauses anywhere but in a field, even on a focused
+    // button (whose own click on key-up is cancelled).
+    let space = |e: &KeyboardEvent| {
+        let tag = e.target().and_then(|t| t.dyn_into::<Element>().ok()).map(|el| el.tag_name()).unwrap_or_default();
+        e.key() == " " && !["INPUT", "SELECT", "TEXTAREA", "SUMMARY"].contains(&tag.as_str())
+    };
+    on(&dom::document(), "keydown", move |e: KeyboardEvent| {
+        if space(&e) {
+            e.prevent_default();
+            if !e.repeat() {
+                toggle();
+            }
+        }
+    });
+    on(&dom::document(), "keyup", move |e: KeyboardEvent| {
+        if space(&e) {
+            e.prevent_default();
+        }
+    });
+    on(&web_sys::window().expect("a window"), "resize", |_: web_sys::Event| with(|a| a.dirty = ALL_CHARTS));
+}
+
+/// A new configuration from a control or a preset: show it, write the URL, reset.
+fn apply(c: RunConfig) {
+    with(|a| a.config = c);
+    show_settings();
+    reset();
+}
+
+/// The settings everywhere they appear: controls, URL, command line, link.
+fn show_settings() {
+    let (config, query, gpu, speed) = with(|a| {
+        let mut parts = Vec::new();
+        let q = url::to_query(&a.config);
+        if !q.is_empty() {
+            parts.push(q);
+        }
+        if !a.gpu {
+            parts.push("backend=cpu".into());
+        }
+        if a.speed != DEFAULT_SPEED {
+            parts.push(format!("speed={}", a.speed));
+        }
+        if a.autostart {
+            parts.push("autostart=1".into());
+        }
+        (a.config.clone(), parts.join("&"), a.gpu, a.speed)
+    });
+    controls::fill(&config);
+    by_id::<HtmlSelectElement>("backend").set_value(if gpu { "gpu" } else { "cpu" });
+    by_id::<HtmlInputElement>("speed").set_value(&speed.to_string());
+    text("speed-value", &speed.to_string());
+    let window = web_sys::window().expect("a window");
+    let location = window.location();
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    let link = if query.is_empty() { path } else { format!("{path}?{query}") };
+    if let Ok(h) = window.history() {
+        h.replace_state_with_url(&JsValue::NULL, "", Some(&link)).ok();
+    }
+    by_id::<HtmlInputElement>("link").set_value(&location.href().unwrap_or_default());
+    text("steps-total", &config.steps.to_string());
+    text("command", &format!("grokscope train \"{}\"", url::to_query(&config)));
+    let list = dom::document().query_selector_all(".preset").expect("a selector");
+    for i in 0..list.length() {
+        if let Some(b) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            let name = b.get_attribute("data-preset").unwrap_or_default();
+            let same = RunConfig::from_preset(&name).is_some_and(|p| p == config);
+            b.set_attribute("aria-pressed", if same { "true" } else { "false" }).ok();
+        }
+    }
+}
+
+fn copy_link() {
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let clip = web_sys::window().expect("a window").navigator().clipboard();
+    let done = wasm_bindgen_futures::JsFuture::from(clip.write_text(&href));
+    wasm_bindgen_futures::spawn_local(async move {
+        match done.await {
+            Ok(_) => text("copy", "Link copied"),
+            Err(_) => message("The browser did not allow copying; the link is in the box beside the button."),
+        }
+    });
+}
+
+fn set_state(s: State) {
+    with(|a| a.state = s);
+    let (name, words) = s.names();
+    dom::set_state(name);
+    text("state-label", words);
+    text(
+        "start",
+        match s {
+            State::Running => "Pause",
+            State::Done | State::Error => "Run again",
+            _ => "Start",
+        },
+    );
+    dom::show("recover", s == State::Error);
+}
+
+fn start() {
+    let (state, driving, run) = with(|a| (a.state, a.driving, a.run));
+    match state {
+        State::Done | State::Error => {
+            reset();
+            return start();
+        }
+        State::Running => return,
+        State::Idle | State::Paused => set_state(State::Running),
+    }
+    if !driving {
+        with(|a| a.driving = true);
+        wasm_bindgen_futures::spawn_local(drive(run));
+    }
+}
+
+fn toggle() {
+    if with(|a| a.state) == State::Running {
+        set_state(State::Paused);
+    } else {
+        start();
+    }
+}
+
+fn step_once() {
+    match with(|a| a.state) {
+        State::Done | State::Error => return,
+        State::Idle => {
+            start();
+            set_state(State::Paused);
+        }
+        _ => set_state(State::Paused),
+    }
+    with(|a| a.single_steps += 1);
+}
+
+/// Back to step 0 with the current settings; any running engine is dropped.
+fn reset() {
+    with(|a| {
+        a.run += 1;
+        a.driving = false;
+        a.single_steps = 0;
+        a.history = History::new(&a.config, "");
+        a.cursor = None;
+        a.dirty = ALL_CHARTS;
+    });
+    text("copy", "Copy link");
+    text("readout", "");
+    for m in
+        ["step", "train_acc", "test_acc", "train_loss", "test_loss", "synergy", "redundancy", "synergy_size", "rate"]
+    {
+        metric(m, "");
+    }
+    set_state(State::Idle);
+}
+
+fn stale(run: u32) -> bool {
+    with(|a| a.run != run)
+}
+
+/// Ends the run with `why`; the recovery buttons offer a way on.
+fn fail(why: &str, offer_cpu: bool) {
+    message(why);
+    dom::show("restart-cpu", offer_cpu);
+    set_state(State::Error);
+}
+
+/// One run: get an engine, then train a slice per animation frame while
+/// the state says so. Ends when the run is done, fails, or is replaced.
+async fn drive(run: u32) {
+    let (config, want_gpu) = with(|a| (a.config.clone(), a.gpu));
+    let (gpu, note) = if want_gpu {
         match Gpu::request().await {
-            Ok(g) => Some(g),
+            Ok(g) => (Some(g), String::new()),
             Err(e) => {
-                message(&format!("WebGPU is not available ({e}); training on the CPU instead."));
-                None
+                message(&format!(
+                    "WebGPU is not available here ({e}); training on the CPU in WebAssembly instead (slower)."
+                ));
+                (None, "WebGPU unavailable".to_string())
             }
         }
     } else {
-        None
+        (None, "chosen with backend=cpu".to_string())
     };
-    let mut eng: Engine = engine::start(&config, gpu.as_ref(), 1).map_err(|e| e.to_string())?;
-    set_metric("engine", if eng.is_gpu() { "webgpu" } else { "cpu" });
-    set_metric("adapter", &eng.describe());
-    while eng.step() < config.steps {
-        let k = (config.steps - eng.step()).min(if eng.is_gpu() { 8 } else { 2 });
-        let recs = eng.train_steps(k).await.map_err(|e| e.to_string())?;
-        let last = recs.last().expect("a batch has steps");
-        if !last.is_finite() {
-            return Err(format!("The run diverged (loss is not a number) at step {}.", last.step));
-        }
-        show(last);
-        next_frame().await;
+    if stale(run) {
+        return;
     }
-    set_state("done");
-    Ok(())
+    let mut eng: Engine = match engine::start(&config, gpu.as_ref(), 1) {
+        Ok(e) => e,
+        Err(e) => return fail(&format!("Could not start the GPU engine: {e}."), true),
+    };
+    let kind = if eng.is_gpu() { "webgpu" } else { "cpu" };
+    with(|a| a.history = History::new(&config, kind));
+    metric("engine", kind);
+    text("adapter", &if eng.is_gpu() { eng.describe() } else { format!("CPU ({note})") });
+    loop {
+        dom::next_frame().await;
+        if stale(run) {
+            return;
+        }
+        let want = with(|a| match a.state {
+            State::Running => a.speed,
+            State::Paused if a.single_steps > 0 => {
+                a.single_steps -= 1;
+                1
+            }
+            _ => 0,
+        });
+        if want == 0 {
+            continue;
+        }
+        let mut k = want.min(config.steps - eng.step());
+        if config.every > 0 {
+            k = k.min(config.every - eng.step() % config.every);
+        }
+        let recs = match train_slice(&mut eng, k).await {
+            Ok(r) => r,
+            Err(e) if !stale(run) => {
+                return fail(
+                    &format!("Training stopped: {e}. Restart on WebGPU, or continue on the CPU (the run restarts from step 0 there, with the same result)."),
+                    true,
+                )
+            }
+            Err(_) => return,
+        };
+        if stale(run) {
+            return;
+        }
+        let finite = with(|a| {
+            if a.history.steps.is_empty() {
+                // Page load (navigation start) to the first trained step, for the benchmarks.
+                dom::body().dataset().set("firstStepMs", &format!("{:.0}", now_ms())).ok();
+            }
+            let ok = a.history.push(&recs);
+            a.dirty |= STEP_CHARTS;
+            ok
+        });
+        if let Some(last) = with(|a| a.history.steps.last().copied()) {
+            publish(&last);
+        }
+        if !finite {
+            let at = with(|a| a.history.diverged_at).unwrap_or(0);
+            return fail(
+                &format!(
+                    "The run diverged at step {at}: the loss became infinite or not a number. \
+                     Lower the learning rate or the weight decay, or try another seed, then press Restart."
+                ),
+                false,
+            );
+        }
+        if eng.step() >= config.steps {
+            with(|a| a.dirty = ALL_CHARTS);
+            set_state(State::Done);
+            return;
+        }
+    }
+}
+
+/// Up to `k` steps: one GPU batch, or CPU steps until a frame's budget is used.
+async fn train_slice(eng: &mut Engine, k: u32) -> Result<Vec<StepRecord>, engine::gpu::GpuError> {
+    if eng.is_gpu() {
+        return eng.train_steps(k).await;
+    }
+    let t0 = now_ms();
+    let mut recs = Vec::new();
+    while recs.len() < k as usize && (recs.is_empty() || now_ms() - t0 < 12.0) {
+        recs.extend(eng.train_steps(1).await?);
+    }
+    Ok(recs)
+}
+
+/// Plain numbers in the metrics (the tests read them); words around them in index.html.
+fn publish(r: &StepRecord) {
+    metric("step", &r.step.to_string());
+    metric("train_acc", &format!("{:.4}", r.train_acc));
+    metric("test_acc", &format!("{:.4}", r.test_acc));
+    metric("train_loss", &number(r.train_loss));
+    metric("test_loss", &number(r.test_loss));
+    let now = now_ms();
+    let (t, s) = with(|a| a.rate);
+    if now - t >= 1000.0 || s > r.step {
+        if s > 0 && s < r.step {
+            metric("rate", &format!("{:.1}", (r.step - s) as f64 * 1000.0 / (now - t)));
+        }
+        with(|a| a.rate = (now, r.step));
+    }
+}
+
+/// Four significant digits, as a plain number JavaScript reads back.
+fn number(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// The values at the step under the pointer, and a cursor on every chart.
+fn hover(c: Chart, p: (i32, i32)) {
+    let i = Chart::ALL.iter().position(|&x| x == c).expect("a chart");
+    let line = with(|a| {
+        let step = a.step_at[i].as_ref().and_then(|f| f(p))?;
+        let last = a.history.steps.last()?.step;
+        let step = step.clamp(1, last);
+        a.cursor = Some(step);
+        a.dirty = ALL_CHARTS;
+        a.urgent = true;
+        let r = a.history.steps.get(step as usize - 1)?;
+        let mut line = format!(
+            "Step {}: train accuracy {:.1} %, test accuracy {:.1} %, train loss {}, test loss {}",
+            r.step,
+            100.0 * r.train_acc,
+            100.0 * r.test_acc,
+            number(r.train_loss),
+            number(r.test_loss)
+        );
+        if let Some(cp) = a.history.checkpoints.iter().rev().find(|cp| cp.step <= step) {
+            line += &format!(
+                "; at step {}: synergy {} bits, redundancy {} bits, synergistic sub-network {} neurons",
+                cp.step,
+                number(cp.synergy),
+                number(cp.redundancy),
+                cp.synergy_size
+            );
+        }
+        Some(line)
+    });
+    if let Some(l) = line {
+        text("readout", &l);
+    }
+}
+
+/// Redraws dirty charts: at once after a hover, else at most every 100 ms
+/// (every 300 ms once the run is long, so drawing never crowds out training).
+async fn render_loop() {
+    loop {
+        dom::next_frame().await;
+        let now = now_ms();
+        let due = with(|a| {
+            let gap = if a.history.steps.len() > 2000 { 300.0 } else { 100.0 };
+            a.dirty != 0 && (a.urgent || now - a.drawn_at >= gap)
+        });
+        if due {
+            draw();
+        }
+    }
+}
+
+fn draw() {
+    let (frame, dirty) = with(|a| {
+        let d = a.dirty;
+        a.dirty = 0;
+        a.urgent = false;
+        a.drawn_at = now_ms();
+        (Frame::new(&a.history, a.cursor, POINTS), d)
+    });
+    for (i, c) in Chart::ALL.into_iter().enumerate() {
+        if dirty & bit(c) == 0 {
+            continue;
+        }
+        let canvas: HtmlCanvasElement = by_id(&format!("chart-{}", c.name()));
+        // Draw at the displayed size: crisp text, and pointer offsets are canvas pixels.
+        let (w, h) = (canvas.client_width().max(100) as u32, canvas.client_height().max(80) as u32);
+        if canvas.width() != w || canvas.height() != h {
+            canvas.set_width(w);
+            canvas.set_height(h);
+        }
+        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { continue };
+        let area = backend.into_drawing_area();
+        match c.draw(&area, &frame) {
+            Ok(step_at) => with(|a| a.step_at[i] = step_at),
+            Err(e) => web_sys::console::warn_1(&format!("chart {}: {e:?}", c.name()).into()),
+        }
+        area.present().ok();
+    }
 }
 
 /// Digest of the split and the initial weights of a configuration: the same

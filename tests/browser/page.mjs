@@ -2,7 +2,7 @@
 // Usage: node tests/browser/page.mjs BASE_URL FINGERPRINT_QUERY NATIVE_FINGERPRINT
 // Screenshots go to tests/artifacts/. Ends with "N passed, M failed".
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 const [base, fpQuery, fpNative] = process.argv.slice(2);
 const artifacts = 'tests/artifacts';
@@ -17,55 +17,99 @@ if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
 
 let passed = 0, failed = 0;
-async function check(name, body) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+const timings = {};
+async function check(name, body, viewport = { width: 1280, height: 720 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // A CSP violation is a bug: the page must load nothing from elsewhere and inject nothing.
+  page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) errors.push(m.text()); });
+  const t0 = Date.now();
   try {
     await body(page);
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     passed++;
-    console.log(`ok   ${name}`);
+    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   } catch (e) {
     failed++;
     console.log(`FAIL ${name}: ${e.stack || e}`);
     await page.screenshot({ path: `${artifacts}/${name}-failure.png` }).catch(() => {});
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
 const metric = (page, name) => page.textContent(`[data-metric="${name}"]`);
+const state = (page) => page.evaluate(() => document.body.dataset.state);
 
-async function runToDone(page, query, shot) {
-  await page.goto(`${base}?${query}`);
-  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: 240_000 });
-  const state = await page.evaluate(() => document.body.dataset.state);
+async function finish(page, timeout = 240_000) {
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout });
+  const s = await state(page);
   const msg = await page.textContent('#message');
-  assert(state === 'done', `state ${state}: ${msg}`);
-  if (shot) await page.screenshot({ path: `${artifacts}/${shot}.png`, fullPage: true });
-  const out = {};
-  for (const m of ['step', 'train_acc', 'test_acc', 'train_loss', 'test_loss', 'engine']) out[m] = await metric(page, m);
+  assert(s === 'done', `state ${s}: ${msg}`);
+  const out = { message: msg };
+  for (const m of ['step', 'train_acc', 'test_acc', 'train_loss', 'test_loss', 'synergy', 'redundancy', 'synergy_size', 'engine', 'rate']) {
+    out[m] = await metric(page, m);
+  }
+  out.firstStepMs = Number(await page.evaluate(() => document.body.dataset.firstStepMs));
   return out;
 }
 
-const small = 'preset=wd2&p=23&hidden=64&steps=40&every=0&autostart=1';
+async function runToDone(page, query, shot) {
+  await page.goto(`${base}?${query}`);
+  const out = await finish(page);
+  if (shot) {
+    await page.waitForTimeout(400); // the last redraw
+    await page.screenshot({ path: `${artifacts}/${shot}.png` });
+    await page.screenshot({ path: `${artifacts}/${shot}-full.png`, fullPage: true });
+  }
+  return out;
+}
+
+// Share of each chart's pixels that are not white: a painted chart has axes, text and curves.
+const painted = (page) => page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let ink = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
+  return { id: c.id, ink: ink / (d.length / 4) };
+}));
+
+const small = 'preset=wd2&p=31&hidden=128&steps=80&every=20&autostart=1';
 let gpuRun;
 await check('trains-on-webgpu', async (page) => {
   gpuRun = await runToDone(page, `${small}&backend=gpu`, 'webgpu-run');
-  assert(gpuRun.engine === 'webgpu', `engine ${gpuRun.engine}`);
-  assert(Number(gpuRun.step) === 40, `step ${gpuRun.step}`);
-  assert(Number.isFinite(Number(gpuRun.train_loss)) && Number(gpuRun.train_acc) >= 0.9, JSON.stringify(gpuRun));
+  assert(gpuRun.engine === 'webgpu', `engine ${gpuRun.engine}: ${gpuRun.message}`);
+  assert(Number(gpuRun.step) === 80, `step ${gpuRun.step}`);
+  assert(Number.isFinite(Number(gpuRun.train_loss)) && Number(gpuRun.train_acc) >= 0.99, JSON.stringify(gpuRun));
+  timings.webgpu = gpuRun;
 });
 
 await check('cpu-engine-agrees-with-webgpu', async (page) => {
   const cpu = await runToDone(page, `${small}&backend=cpu`);
   assert(cpu.engine === 'cpu', `engine ${cpu.engine}`);
+  assert(gpuRun, 'needs the WebGPU run');
   for (const m of ['train_loss', 'test_loss']) {
     const [a, b] = [Number(cpu[m]), Number(gpuRun[m])];
     assert(Math.abs(a - b) <= 0.01 * Math.abs(a), `${m}: cpu ${a} vs webgpu ${b}`);
   }
+});
+
+await check('paper-size-run-on-the-cpu', async (page) => {
+  const run = await runToDone(page, 'preset=wd2&steps=150&every=10&autostart=1&backend=cpu', 'paper-size-run');
+  assert(run.engine === 'cpu' && Number(run.step) === 150, JSON.stringify(run));
+  assert(Number(run.train_acc) >= 0.97, `train accuracy ${run.train_acc}`);
+  const ink = await painted(page);
+  assert(ink.length === 5, `${ink.length} charts`);
+  for (const c of ink) assert(c.ink > 0.02, `${c.id} looks blank (${(100 * c.ink).toFixed(1)} % ink)`);
+  timings.cpu = run;
+  // Scrubbing shows the values at a step.
+  const box = await page.locator('#chart-accuracy').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.5);
+  await page.waitForFunction(() => document.getElementById('readout').textContent.startsWith('Step '));
+  const readout = await page.textContent('#readout');
+  assert(/train accuracy [\d.]+ %/.test(readout), readout);
 });
 
 await check('same-split-and-init-as-native', async (page) => {
@@ -76,15 +120,124 @@ await check('same-split-and-init-as-native', async (page) => {
 });
 
 await check('bad-parameters-are-named-not-injected', async (page) => {
-  await page.goto(`${base}?p=%3Cimg%20src%3Dx%20onerror%3Dwindow.pwned%3D1%3E&hidden=lots&preset=wd2`);
+  await page.goto(`${base}?p=%3Cimg%20src%3Dx%20onerror%3Dwindow.pwned%3D1%3E&hidden=lots&preset=wd2&colour=%3Cb%3Ered%3C/b%3E&speed=fast&seed=7`);
   await page.waitForFunction(() => document.body.dataset.state === 'idle');
   const msg = await page.textContent('#message');
-  assert(msg.includes("'p'") && msg.includes("'hidden'"), `message: ${msg}`);
-  assert((await page.$$('img')).length === 0, 'URL text became HTML');
+  for (const key of ["'p'", "'hidden'", "'colour'", "'speed'"]) assert(msg.includes(key), `message lacks ${key}: ${msg}`);
+  assert(msg.includes('<img src=x'), 'the bad value is shown as text');
+  assert((await page.$$('img, b')).length === 0, 'URL text became HTML');
   assert(await page.evaluate(() => window.pwned === undefined), 'injected handler ran');
+  // The rest of the URL is honoured, the bad ones fall back to the defaults.
+  assert(await page.inputValue('#seed') === '7', 'seed from the URL');
+  assert(await page.inputValue('#p') === '97' && await page.inputValue('#hidden') === '250', 'defaults for the bad ones');
+  assert(await page.inputValue('#wd') === '2', 'the preset');
   await page.screenshot({ path: `${artifacts}/bad-parameters.png` });
 });
 
+await check('controls-write-the-url-and-links-restore-it', async (page) => {
+  await page.goto(`${base}?preset=wd0.1&p=31&hidden=64`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  const missing = await page.textContent('#message');
+  assert(missing === '', `message on a good link: ${missing}`);
+  await page.click('.settings-box summary');
+  await page.fill('#hidden', '96');
+  await page.dispatchEvent('#hidden', 'change');
+  await page.selectOption('#mode', 'union');
+  await page.check('#norm');
+  await page.selectOption('#backend', 'cpu');
+  await page.evaluate(() => { const s = document.getElementById('speed'); s.value = '3'; s.dispatchEvent(new Event('input')); });
+  const search = await page.evaluate(() => location.search);
+  // The codec writes the shortest query: the preset, or its weight decay.
+  for (const part of [/(preset=wd0\.1|wd=0\.1)/, /p=31/, /hidden=96/, /mode=union/, /norm=(1|true)/, /backend=cpu/, /speed=3/]) {
+    assert(part.test(search), `URL lacks ${part}: ${search}`);
+  }
+  const command = await page.textContent('#command');
+  assert(command.startsWith('grokscope train "') && command.includes('hidden=96') && !command.includes('backend'), command);
+  assert((await page.inputValue('#link')).endsWith(search), 'the link box shows the URL');
+  // Opening the link restores every setting.
+  const page2 = await page.context().newPage();
+  await page2.goto(`${base}${search}`);
+  await page2.waitForFunction(() => document.body.dataset.state === 'idle');
+  assert(await page2.inputValue('#hidden') === '96' && await page2.inputValue('#p') === '31', 'sizes restored');
+  assert(await page2.inputValue('#wd') === '0.1' && await page2.inputValue('#mode') === 'union', 'preset and mode restored');
+  assert(await page2.isChecked('#norm') && await page2.inputValue('#backend') === 'cpu', 'flag and engine restored');
+  assert(await page2.inputValue('#speed') === '3', 'speed restored');
+  assert(await page2.evaluate(() => location.search) === search, 'same link');
+  // A preset is one click away and marked as chosen.
+  await page2.click('button.preset[data-preset="alpha8"]');
+  const s2 = await page2.evaluate(() => location.search);
+  assert(s2.startsWith('?preset=alpha8'), s2);
+  assert(await page2.getAttribute('button.preset[data-preset="alpha8"]', 'aria-pressed') === 'true', 'preset marked');
+  assert(await page2.inputValue('#alpha') === '8', 'alpha from the preset');
+});
+
+await check('player-buttons-and-space', async (page) => {
+  await page.goto(`${base}?p=23&hidden=32&steps=2000&every=0&backend=cpu&speed=1`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  await page.click('#step');
+  await page.waitForFunction(() => document.querySelector('[data-metric="step"]').textContent === '1');
+  assert(await state(page) === 'paused', 'Step leaves the run paused');
+  await page.click('#step');
+  await page.waitForFunction(() => document.querySelector('[data-metric="step"]').textContent === '2');
+  await page.keyboard.press('Space');
+  assert(await state(page) === 'running', 'space starts');
+  await page.waitForFunction(() => Number(document.querySelector('[data-metric="step"]').textContent) > 5);
+  await page.keyboard.press('Space');
+  assert(await state(page) === 'paused', 'space pauses');
+  const at = await metric(page, 'step');
+  await page.waitForTimeout(300);
+  assert(await metric(page, 'step') === at, 'paused means no steps');
+  await page.click('#reset');
+  assert(await state(page) === 'idle' && await metric(page, 'step') === '', 'reset');
+});
+
+await check('divergence-is-stated-with-a-way-on', async (page) => {
+  await page.goto(`${base}?p=23&hidden=32&lr=10&wd=1000&steps=50&every=0&autostart=1&backend=cpu`);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state));
+  assert(await state(page) === 'error', 'a diverged run is an error');
+  const msg = await page.textContent('#message');
+  assert(/diverged at step \d+/.test(msg), msg);
+  assert(await page.isVisible('#restart'), 'a Restart button');
+  await page.screenshot({ path: `${artifacts}/diverged.png` });
+});
+
+await check('without-webgpu-the-cpu-trains-with-a-note', async (page) => {
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+  await page.goto(`${base}?p=23&hidden=32&steps=30&every=0&autostart=1`);
+  const run = await finish(page, 60_000);
+  assert(run.engine === 'cpu', `engine ${run.engine}`);
+  assert(run.message.includes('WebGPU is not available'), run.message);
+  assert((await page.textContent('#adapter')).includes('CPU'), 'the engine line says CPU and why');
+});
+
+await check('exports-json-csv-and-png', async (page) => {
+  await page.goto(`${base}?p=23&hidden=32&steps=40&every=0&autostart=1&backend=cpu`);
+  await finish(page, 60_000);
+  const save = async (id) => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.click(id)]);
+    return { name: d.suggestedFilename(), body: readFileSync(await d.path()) };
+  };
+  const json = await save('#download-json');
+  const run = JSON.parse(json.body.toString());
+  assert(run.steps.length === 40 && run.query.includes('p=23') && run.backend === 'cpu', json.name);
+  const csv = (await save('#download-csv')).body.toString().trim().split('\n');
+  assert(csv.length === 41 && csv[0].startsWith('step,'), `${csv.length} CSV lines`);
+  const png = await save('#png-loss');
+  assert(png.name.endsWith('.png') && png.body.subarray(1, 4).toString() === 'PNG' && png.body.length > 2000, png.name);
+});
+
+await check('phone-layout', async (page) => {
+  await page.goto(`${base}?p=23&hidden=32&steps=60&every=0&autostart=1&backend=cpu`);
+  await finish(page, 60_000);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${artifacts}/phone.png`, fullPage: true });
+}, { width: 390, height: 844 });
+
 await browser.close();
+for (const [k, r] of Object.entries(timings)) {
+  console.log(`speed ${k}: first step ${r.firstStepMs} ms after navigation, ${r.rate} steps/s`);
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

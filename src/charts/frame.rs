@@ -1,0 +1,150 @@
+//! What the charts draw, taken from a run's history once per redraw:
+//! decimated along the log step axis and normalised as in the paper.
+
+use crate::engine::StepRecord;
+use crate::history::{Checkpoint, History};
+
+/// Everything the charts show of a history.
+pub struct Frame {
+    /// Right end of the step axis: the run's planned length, so the axis
+    /// stays put while the curves grow.
+    pub steps: u32,
+    pub train_acc: Vec<(f64, f64)>,
+    pub test_acc: Vec<(f64, f64)>,
+    pub train_loss: Vec<(f64, f64)>,
+    pub test_loss: Vec<(f64, f64)>,
+    /// Normalised progress measures (see `normalise`).
+    pub synergy: Vec<(f64, f64)>,
+    pub redundancy: Vec<(f64, f64)>,
+    /// Neurons in the most synergistic multiplet.
+    pub size: Vec<(f64, f64)>,
+    /// (normalised redundancy, normalised synergy, step) per checkpoint.
+    pub pareto: Vec<(f64, f64, u32)>,
+    /// First step whose test accuracy reaches 95 %.
+    pub grok_step: Option<u32>,
+    /// The step being scrubbed or hovered.
+    pub cursor: Option<u32>,
+    pub measures_off: bool,
+}
+
+impl Frame {
+    /// At most about `points` points per curve, spread evenly on the log axis.
+    pub fn new(h: &History, cursor: Option<u32>, points: usize) -> Frame {
+        let steps = h.config.steps.max(h.steps.last().map_or(0, |r| r.step)).max(2);
+        let kept = decimate(h.steps.iter().map(|r| r.step), steps, points);
+        let series =
+            |m: fn(&StepRecord) -> f64| kept.iter().map(|&i| (h.steps[i].step as f64, m(&h.steps[i]))).collect();
+        let (synergy, redundancy, size) = measures(&h.checkpoints);
+        let cp_kept = decimate(h.checkpoints.iter().map(|c| c.step), steps, points);
+        let pick =
+            |v: &[f64]| -> Vec<(f64, f64)> { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
+        Frame {
+            steps,
+            train_acc: series(|r| r.train_acc),
+            test_acc: series(|r| r.test_acc),
+            train_loss: series(|r| r.train_loss),
+            test_loss: series(|r| r.test_loss),
+            synergy: pick(&synergy),
+            redundancy: pick(&redundancy),
+            size: pick(&size),
+            pareto: h.checkpoints.iter().enumerate().map(|(i, c)| (redundancy[i], synergy[i], c.step)).collect(),
+            grok_step: h.first_step(|r| r.test_acc, 0.95),
+            cursor,
+            measures_off: h.config.every == 0,
+        }
+    }
+
+    pub fn step_max(&self) -> f64 {
+        self.steps as f64
+    }
+
+    /// Both losses' range with a margin, for a log axis (positive).
+    pub fn loss_range(&self) -> std::ops::Range<f64> {
+        let all = self.train_loss.iter().chain(&self.test_loss).map(|p| p.1).filter(|&l| l > 0.0);
+        let (lo, hi) = all.fold((f64::INFINITY, 0f64), |(lo, hi), l| (lo.min(l), hi.max(l)));
+        if hi > 0.0 {
+            (lo.max(1e-9) * 0.7)..(hi * 1.4)
+        } else {
+            1e-3..10.0
+        }
+    }
+
+    pub fn size_max(&self) -> f64 {
+        self.size.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1
+    }
+}
+
+/// Indices of the items to draw: the first in each of `points` equal bins
+/// of log(step), and always the last (the newest value).
+fn decimate(steps: impl Iterator<Item = u32>, max: u32, points: usize) -> Vec<usize> {
+    let scale = points as f64 / (max as f64).ln();
+    let mut kept: Vec<usize> = Vec::new();
+    let mut last_bin = None;
+    let mut n = 0;
+    for (i, s) in steps.enumerate() {
+        let bin = ((s.max(1) as f64).ln() * scale) as i64;
+        if last_bin != Some(bin) {
+            kept.push(i);
+            last_bin = Some(bin);
+        }
+        n = i + 1;
+    }
+    if n > 0 && kept.last() != Some(&(n - 1)) {
+        kept.push(n - 1);
+    }
+    kept
+}
+
+/// The paper's display transforms of the progress measures, per checkpoint:
+/// synergy negated then scaled to [0, 1] and smoothed, redundancy scaled and
+/// smoothed; the sub-network's size as it is (neurons are what a class counts).
+fn measures(c: &[Checkpoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let syn: Vec<f64> = c.iter().map(|c| c.synergy).collect();
+    let red: Vec<f64> = c.iter().map(|c| c.redundancy).collect();
+    (normalise_synergy(&syn), normalise_redundancy(&red), c.iter().map(|c| c.synergy_size as f64).collect())
+}
+
+fn normalise_synergy(x: &[f64]) -> Vec<f64> {
+    ema(&min_max(&x.iter().map(|v| -v).collect::<Vec<_>>()))
+}
+
+fn normalise_redundancy(x: &[f64]) -> Vec<f64> {
+    ema(&min_max(x))
+}
+
+fn min_max(x: &[f64]) -> Vec<f64> {
+    let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+    x.iter().map(|v| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 }).collect()
+}
+
+fn ema(x: &[f64]) -> Vec<f64> {
+    let mut e = None;
+    x.iter()
+        .map(|&v| {
+            let next = e.map_or(v, |p: f64| 0.1 * v + 0.9 * p);
+            e = Some(next);
+            next
+        })
+        .collect()
+}
+
+/// The run as a table: one row per step, the progress measures on the steps
+/// that have a checkpoint (empty cells elsewhere).
+pub fn csv(h: &History) -> String {
+    let mut out =
+        String::from("step,train_loss,train_acc,test_loss,test_acc,synergy,redundancy,synergy_size,redundancy_size\n");
+    let mut cps = h.checkpoints.iter().peekable();
+    for r in &h.steps {
+        out += &format!("{},{},{},{},{}", r.step, r.train_loss, r.train_acc, r.test_loss, r.test_acc);
+        while cps.peek().is_some_and(|c| c.step < r.step) {
+            cps.next();
+        }
+        match cps.peek() {
+            Some(c) if c.step == r.step => {
+                out += &format!(",{},{},{},{}\n", c.synergy, c.redundancy, c.synergy_size, c.redundancy_size)
+            }
+            _ => out += ",,,,\n",
+        }
+    }
+    out
+}

@@ -1,0 +1,245 @@
+//! The page's charts, drawn with plotters on any `DrawingBackend`: a canvas
+//! in the page (plotters-canvas), SVG in the tests. Every chart but the
+//! Pareto plot shares one logarithmic step axis, and each returns the map
+//! from a pixel back to a step, so the page can scrub through a run.
+
+mod frame;
+
+pub use frame::{csv, Frame};
+
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub type Result<T, DB> = std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Colours that stay apart for colour-blind readers (Okabe and Ito).
+pub const TRAIN: RGBColor = RGBColor(0, 114, 178);
+pub const TEST: RGBColor = RGBColor(213, 94, 0);
+pub const SYNERGY: RGBColor = RGBColor(204, 121, 167);
+pub const REDUNDANCY: RGBColor = RGBColor(0, 158, 115);
+const MARK: RGBColor = RGBColor(90, 90, 90);
+
+/// One curve of a chart.
+pub struct Line<'a> {
+    pub label: &'a str,
+    pub color: RGBColor,
+    pub points: &'a [(f64, f64)],
+}
+
+/// The charts in page order, so the page and the tests name them alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    Accuracy,
+    Loss,
+    Measures,
+    Size,
+    Pareto,
+}
+
+impl Chart {
+    pub const ALL: [Chart; 5] = [Chart::Accuracy, Chart::Loss, Chart::Measures, Chart::Size, Chart::Pareto];
+
+    /// Also the id of its canvas (`chart-<name>`) and of its PNG.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chart::Accuracy => "accuracy",
+            Chart::Loss => "loss",
+            Chart::Measures => "synergy",
+            Chart::Size => "size",
+            Chart::Pareto => "pareto",
+        }
+    }
+
+    /// Draws this chart of `f` on `area`; returns the pixel -> step map
+    /// (`None` for the Pareto plot, whose axes are not steps).
+    pub fn draw<DB: DrawingBackend>(self, area: &DrawingArea<DB, Shift>, f: &Frame) -> Result<Option<StepAt>, DB> {
+        area.fill(&WHITE)?;
+        let line = |label, color, points| Line { label, color, points };
+        let (title, lines) = match self {
+            Chart::Accuracy => (
+                "Accuracy (1 = every answer right)",
+                vec![line("train", TRAIN, &f.train_acc), line("test", TEST, &f.test_acc)],
+            ),
+            Chart::Loss => (
+                "Loss (cross-entropy, log scale)",
+                vec![line("train", TRAIN, &f.train_loss), line("test", TEST, &f.test_loss)],
+            ),
+            Chart::Measures => (
+                "Synergy and redundancy (normalised)",
+                vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy)],
+            ),
+            Chart::Size => ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)]),
+            Chart::Pareto => return pareto(area, f).map(|_| None),
+        };
+        let step_at = match self {
+            Chart::Loss => {
+                let r = f.loss_range();
+                let ticks = log_ticks(r.start, r.end);
+                step_chart(area, f, title, r.log_scale().with_key_points(ticks), &lines)?
+            }
+            Chart::Size => step_chart(area, f, title, 0f64..f.size_max(), &lines)?,
+            _ => step_chart(area, f, title, 0f64..1.02, &lines)?,
+        };
+        Ok(Some(step_at))
+    }
+}
+
+/// Maps a pixel of a chart's canvas to the step under it.
+pub type StepAt = Box<dyn Fn((i32, i32)) -> Option<u32>>;
+
+/// Text sizes in pixels: labels, then captions. Only these few, because the
+/// page's CSP admits plotters' text-measuring style attributes by their
+/// hashes (one per size, in index.html).
+pub const FONT_PX: [u32; 3] = [13, 15, 17];
+
+/// Label size: larger on a wide chart (a projector), smaller on a phone.
+fn font_px<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> u32 {
+    if area.dim_in_pixel().0 >= 420 {
+        FONT_PX[1]
+    } else {
+        FONT_PX[0]
+    }
+}
+
+fn step_chart<DB, Y>(area: &DrawingArea<DB, Shift>, f: &Frame, title: &str, y: Y, lines: &[Line]) -> Result<StepAt, DB>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let px = font_px(area);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", px + 2))
+        .margin(px / 2)
+        .x_label_area_size(px * 3)
+        .y_label_area_size(px * 3)
+        .build_cartesian_2d((1f64..f.step_max()).log_scale().with_key_points(log_ticks(1.0, f.step_max())), y)?;
+    let (y_lo, y_hi) = {
+        let r = chart.y_range();
+        (r.start, r.end)
+    };
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .x_label_formatter(&|v| tick_label(*v))
+        .y_label_formatter(&|v| tick_label(*v))
+        .label_style(("sans-serif", px))
+        .axis_desc_style(("sans-serif", px))
+        .y_labels(6)
+        .light_line_style(WHITE)
+        .draw()?;
+    if lines.iter().all(|l| l.points.is_empty()) {
+        let note = match (f.measures_off, f.train_acc.is_empty()) {
+            (true, false) => "progress measures are off (every = 0)",
+            (false, false) => "waiting for the first checkpoint",
+            _ => "press Start",
+        };
+        chart.draw_series(std::iter::once(Text::new(
+            note,
+            (f.step_max().sqrt(), y_lo + (y_hi - y_lo) * 0.5),
+            ("sans-serif", px).into_font().color(&MARK),
+        )))?;
+    }
+    for l in lines {
+        let style = l.color.stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(l.points.iter().copied(), style))?
+            .label(l.label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
+    }
+    let vertical = |step: u32, style: ShapeStyle| PathElement::new([(step as f64, y_lo), (step as f64, y_hi)], style);
+    if let Some(g) = f.grok_step {
+        chart
+            .draw_series(std::iter::once(vertical(g, TEST.mix(0.6).stroke_width(2))))?
+            .label(format!("test accuracy 95% at step {g}"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], TEST.mix(0.6).stroke_width(2)));
+    }
+    if let Some(c) = f.cursor {
+        chart.draw_series(std::iter::once(vertical(c, MARK.stroke_width(1))))?;
+    }
+    if !lines.iter().all(|l| l.points.is_empty()) {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::MiddleRight)
+            .label_font(("sans-serif", px))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()?;
+    }
+    // A log axis has no reverse translation in plotters, so invert it here:
+    // ln(step) is linear in x across the plotting area.
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let ln_max = f.step_max().ln();
+    Ok(Box::new(move |(x, y)| {
+        let inside = xs.contains(&x) && ys.contains(&y);
+        let t = (x - xs.start) as f64 / (xs.end - xs.start - 1).max(1) as f64;
+        inside.then(|| (t * ln_max).exp().round() as u32)
+    }))
+}
+
+/// Normalised synergy against normalised redundancy, one dot per checkpoint,
+/// darker as training goes on; the scrubbed step is ringed.
+fn pareto<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame) -> Result<(), DB> {
+    let px = font_px(area);
+    let mut chart = ChartBuilder::on(area)
+        .caption("Synergy against redundancy (darker = later)", ("sans-serif", px + 2))
+        .margin(px / 2)
+        .x_label_area_size(px * 3)
+        .y_label_area_size(px * 3)
+        .build_cartesian_2d(-0.02f64..1.02, -0.02f64..1.02)?;
+    chart
+        .configure_mesh()
+        .x_desc("redundancy")
+        .y_desc("synergy")
+        .x_labels(6)
+        .label_style(("sans-serif", px))
+        .axis_desc_style(("sans-serif", px))
+        .y_labels(6)
+        .light_line_style(WHITE)
+        .draw()?;
+    if f.pareto.is_empty() {
+        chart.draw_series(std::iter::once(Text::new(
+            "one dot per checkpoint",
+            (0.3, 0.5),
+            ("sans-serif", px).into_font().color(&MARK),
+        )))?;
+        return Ok(());
+    }
+    let r = (px / 3).max(3) as i32;
+    chart.draw_series(
+        f.pareto.iter().map(|&(x, y, step)| Circle::new((x, y), r, step_colour(step, f.step_max()).filled())),
+    )?;
+    if let Some(&(x, y, _)) = f.cursor.and_then(|c| f.pareto.iter().rev().find(|p| p.2 <= c)) {
+        chart.draw_series(std::iter::once(Circle::new((x, y), r * 2, MARK.stroke_width(2))))?;
+    }
+    Ok(())
+}
+
+/// Ticks for a log axis: 1-2-5 steps over two decades or less, 1-3 over
+/// four, powers of ten beyond (so labels never crowd).
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let mantissas: &[f64] = match b - a {
+        0..=2 => &[1.0, 2.0, 5.0],
+        3..=4 => &[1.0, 3.0],
+        _ => &[1.0],
+    };
+    (a..=b).flat_map(|e| mantissas.iter().map(move |m| m * 10f64.powi(e))).filter(|v| (lo..=hi).contains(v)).collect()
+}
+
+/// Short tick labels: 1000, 0.5, 1e-5.
+fn tick_label(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.0e}")
+    } else {
+        format!("{}", (v * 1e4).round() / 1e4)
+    }
+}
+
+/// Light to dark purple along the log step axis.
+pub fn step_colour(step: u32, max: f64) -> RGBColor {
+    let t = ((step.max(1) as f64).ln() / max.max(2.0).ln()).clamp(0.0, 1.0);
+    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    RGBColor(mix(230.0, 60.0), mix(200.0, 20.0), mix(240.0, 110.0))
+}

@@ -1,0 +1,82 @@
+//! Small DOM helpers. Text goes in through textContent only: URL content
+//! never reaches the page as HTML.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement};
+
+pub fn document() -> Document {
+    web_sys::window().and_then(|w| w.document()).expect("a document")
+}
+
+/// An element of index.html (or one the page made): missing ids are bugs.
+pub fn by_id<T: JsCast>(id: &str) -> T {
+    document()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("index.html has no #{id}"))
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("#{id} has another type"))
+}
+
+pub fn create<T: JsCast>(tag: &str) -> T {
+    document().create_element(tag).expect("a known tag").dyn_into().expect("the tag's type")
+}
+
+pub fn text(id: &str, value: &str) {
+    by_id::<Element>(id).set_text_content(Some(value));
+}
+
+pub fn set_state(state: &str) {
+    body().dataset().set("state", state).ok();
+}
+
+pub fn body() -> HtmlElement {
+    document().body().expect("a body")
+}
+
+/// Fills every element with `data-metric=name` (the tests' contract).
+pub fn metric(name: &str, value: &str) {
+    if let Ok(list) = document().query_selector_all(&format!("[data-metric=\"{name}\"]")) {
+        for i in 0..list.length() {
+            if let Some(n) = list.item(i) {
+                n.set_text_content(Some(value));
+            }
+        }
+    }
+}
+
+/// Adds a line to `#message`, the visible place for errors and warnings.
+pub fn message(line: &str) {
+    let el: Element = by_id("message");
+    let old = el.text_content().unwrap_or_default();
+    let joined = if old.is_empty() { line.to_string() } else { format!("{old}\n{line}") };
+    el.set_text_content(Some(&joined));
+}
+
+pub fn clear_message() {
+    text("message", "");
+}
+
+pub fn show(id: &str, visible: bool) {
+    by_id::<HtmlElement>(id).set_hidden(!visible);
+}
+
+/// Calls `f` on every `event` of `target` for the page's lifetime.
+pub fn on<E: JsCast + 'static>(target: &web_sys::EventTarget, event: &str, mut f: impl FnMut(E) + 'static) {
+    let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| f(e.unchecked_into()));
+    target.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref()).expect("a listener");
+    // The page lives as long as its listeners: nothing ever removes them.
+    cb.forget();
+}
+
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Resolves on the next animation frame: yields to the browser.
+pub async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().expect("a window").request_animation_frame(&resolve).ok();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.ok();
+}
