@@ -41,7 +41,11 @@ fn main() {
         for _ in 0..5 {
             e.train_step();
         }
-        let r = rate(5, 40, |k| (0..k).for_each(|_| drop(e.train_step())));
+        let r = rate(5, 40, |k| {
+            (0..k).for_each(|_| {
+                e.train_step();
+            })
+        });
         println!("| grokscope CPU engine | {threads} | {r:.1} | {:.2} |", 1000.0 / r);
     }
     match pollster::block_on(Gpu::request()) {

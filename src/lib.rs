@@ -5,12 +5,14 @@
 //! checkpoint activations -> `analysis` -> history -> charts and page.
 
 pub mod analysis;
+pub mod checkpoint;
 pub mod charts;
 pub mod config;
 pub mod data;
 pub mod engine;
 pub mod history;
 pub mod model;
+pub mod npy;
 pub mod rng;
 pub mod url;
 

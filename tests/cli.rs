@@ -39,3 +39,58 @@ fn divergence_is_reported_not_hidden() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["diverged_at"].as_u64().is_some());
 }
+
+#[test]
+fn train_records_checkpoints_every_n_steps() {
+    let out = grokscope(&["train", "p=13&hidden=24&steps=12&every=4&clusters=4", "--backend", "cpu", "--quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cks = json["checkpoints"].as_array().unwrap();
+    let steps: Vec<u64> = cks.iter().map(|c| c["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps, [4, 8, 12]);
+    for c in cks {
+        let (syn, red) = (c["synergy"].as_f64().unwrap(), c["redundancy"].as_f64().unwrap());
+        assert!(syn <= red, "synergy is the minimum, redundancy the maximum: {c}");
+        assert_eq!(c["labels"].as_array().unwrap().len(), 24);
+        assert!(c["synergy_size"].as_u64().unwrap() >= 1);
+    }
+}
+
+fn npy_file(name: &str, rows: usize, cols: usize, f: impl Fn(usize, usize) -> f64) -> std::path::PathBuf {
+    let x: Vec<f64> = (0..rows * cols).map(|e| f(e / cols, e % cols)).collect();
+    let path = std::env::temp_dir().join(format!("grokscope-cli-{}-{name}.npy", std::process::id()));
+    std::fs::write(&path, grokscope::npy::write_matrix(&x, rows, cols)).unwrap();
+    path
+}
+
+#[test]
+fn analyze_prints_the_measures_of_a_matrix() {
+    // Three groups of neurons driven by three signals, with a sum (synergy).
+    let path = npy_file("ok", 300, 9, |i, j| {
+        let s = |k: usize| (((i * 7919 + k * 104_729) % 1000) as f64 / 1000.0 - 0.5) * (1.0 + k as f64);
+        let base = if j < 6 { s(j / 3) } else { s(0) + s(1) };
+        base + 0.01 * (((i * 31 + j * 17) % 97) as f64)
+    });
+    let out = grokscope(&["analyze", path.to_str().unwrap(), "--clusters", "3", "--ties", "stable"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["labels"].as_array().unwrap().len(), 9);
+    assert!(json["synergy"]["bits"].as_f64().unwrap() <= json["redundancy"]["bits"].as_f64().unwrap());
+    assert_eq!(json["settings"]["ties"], "stable");
+    assert!(json["dead_neurons"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn analyze_rejects_bad_files_clearly() {
+    let nan = npy_file("nan", 50, 4, |i, j| if i == 3 && j == 2 { f64::NAN } else { (i * j) as f64 });
+    let garbage = std::env::temp_dir().join(format!("grokscope-cli-{}-garbage.npy", std::process::id()));
+    std::fs::write(&garbage, b"not a numpy file").unwrap();
+    for (path, words) in
+        [(nan.to_str().unwrap(), "NaN"), (garbage.to_str().unwrap(), "npy"), ("/nonexistent.npy", "cannot read")]
+    {
+        let out = grokscope(&["analyze", path]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{path} accepted");
+        assert!(err.to_lowercase().contains(&words.to_lowercase()) && !err.contains("panicked"), "{path}: {err}");
+    }
+}

@@ -1,9 +1,13 @@
 //! grokscope on the command line: train a configuration headless and write
 //! its history as JSON.
 
+use grokscope::analysis::{self, AnalysisSettings};
+use grokscope::checkpoint;
 use grokscope::config::RunConfig;
+use grokscope::data::Dataset;
 use grokscope::engine::{self, gpu::Gpu, StepRecord};
 use grokscope::history::History;
+use grokscope::npy;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -13,6 +17,9 @@ const USAGE: &str = "usage:
       QUERY is the page's query string, e.g. \"preset=wd2&seed=3&steps=600\".
       Writes {\"config\", \"steps\": [{step, train_loss, train_acc, test_loss, test_acc}]} as JSON
       to --out (or stdout); progress goes to stderr.
+  grokscope analyze FILE.npy [--clusters K] [--mode mean|union] [--ties random|stable|average] [--seed S] [--bias-correct]
+      Progress measures of one activation matrix (float32/float64 .npy, rows = samples,
+      columns = neurons), as JSON: labels, synergy, redundancy, dead_neurons, settings.
   grokscope fingerprint \"QUERY\"
       Prints a digest of the run's split and initial weights (equal on every target).";
 
@@ -31,6 +38,7 @@ fn run() -> Result<(), String> {
     let mut args = lexopt::Parser::from_env();
     match args.next().map_err(|e| e.to_string())? {
         Some(lexopt::Arg::Value(cmd)) if cmd == "train" => train(args),
+        Some(lexopt::Arg::Value(cmd)) if cmd == "analyze" => analyze(args),
         Some(lexopt::Arg::Value(cmd)) if cmd == "fingerprint" => {
             let query = args.value().map_err(|e| e.to_string())?.into_string().map_err(|_| "query is not UTF-8")?;
             let config = grokscope::url::parse(&query).map_err(|e| e.to_string())?;
@@ -45,6 +53,36 @@ fn run() -> Result<(), String> {
     }
 }
 
+/// The value of the option just read.
+fn value(args: &mut lexopt::Parser) -> Result<String, String> {
+    args.value().map_err(|e| e.to_string())?.into_string().map_err(|_| "an option's value is not UTF-8".to_string())
+}
+
+fn analyze(mut args: lexopt::Parser) -> Result<(), String> {
+    use lexopt::Arg::*;
+    let mut settings = AnalysisSettings::default();
+    let mut path = None;
+    while let Some(arg) = args.next().map_err(|e| e.to_string())? {
+        match arg {
+            Value(p) if path.is_none() => path = Some(p),
+            Long("clusters") => {
+                settings.clusters = value(&mut args)?.parse().map_err(|_| "--clusters: expected a whole number")?
+            }
+            Long("mode") => settings.mode = value(&mut args)?.parse().map_err(|e| format!("--mode: {e}"))?,
+            Long("ties") => settings.ties = value(&mut args)?.parse().map_err(|e| format!("--ties: {e}"))?,
+            Long("seed") => settings.seed = value(&mut args)?.parse().map_err(|_| "--seed: expected a whole number")?,
+            Long("bias-correct") => settings.bias_correct = true,
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    let path = path.ok_or_else(|| format!("analyze needs a .npy file\n{USAGE}"))?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.to_string_lossy()))?;
+    let (x, rows, cols) = npy::read_matrix(&bytes).map_err(|e| format!("{}: {e}", path.to_string_lossy()))?;
+    let result = analysis::analyze(&x, rows, cols, &settings).map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Backend {
     Auto,
@@ -56,9 +94,6 @@ fn train(mut args: lexopt::Parser) -> Result<(), String> {
     use lexopt::Arg::*;
     let (mut query, mut out, mut backend, mut threads, mut quiet) = (None, None, Backend::Auto, 0usize, false);
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
-        let value = |args: &mut lexopt::Parser| -> Result<String, String> {
-            args.value().map_err(|e| e.to_string())?.into_string().map_err(|_| "not UTF-8".to_string())
-        };
         match arg {
             Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
             Long("out") => out = Some(value(&mut args)?),
@@ -107,12 +142,18 @@ fn train(mut args: lexopt::Parser) -> Result<(), String> {
 
 fn train_loop(config: &RunConfig, engine: &mut engine::Engine, backend: &str, quiet: bool) -> Result<History, String> {
     let mut history = History::new(config, backend);
+    let samples = checkpoint::analysis_samples(config, &Dataset::new(config));
     let start = Instant::now();
     let mut last_draw = Instant::now();
     while engine.step() < config.steps {
-        let k = (config.steps - engine.step()).min(engine::gpu::MAX_BATCH / 2);
+        let k = checkpoint::batch_len(config, engine.step(), engine::gpu::MAX_BATCH / 2);
         let recs = pollster::block_on(engine.train_steps(k)).map_err(|e| e.to_string())?;
         let going = history.push(&recs);
+        if going && checkpoint::is_checkpoint(config, engine.step()) {
+            let acts =
+                pollster::block_on(checkpoint::activations(config, engine, &samples)).map_err(|e| e.to_string())?;
+            history.checkpoints.push(checkpoint::measure(config, engine.step(), &acts, samples.len())?);
+        }
         if !quiet && (last_draw.elapsed().as_millis() > 100 || !going || engine.step() == config.steps) {
             progress(recs.last().unwrap(), config.steps, start.elapsed().as_secs_f64());
             last_draw = Instant::now();

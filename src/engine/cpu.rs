@@ -11,7 +11,12 @@ use crate::model::{Params, Shape};
 /// Column blocks are this wide; padded strides are multiples of it.
 const LANES: usize = 16;
 /// Rows per register block.
+/// Rows per register block of `gemm_nn` (6 x 16 accumulators fill AVX2's
+/// 16 registers with the loaded row and the broadcast).
 const ROWS: usize = 4;
+/// Neurons per register block of `gemm_tn_acc`; `round_up` keeps the
+/// padded hidden width a multiple of it.
+const TN_ROWS: usize = 4;
 /// Rows per cache chunk of the fused forward pass.
 const CHUNK: usize = 64;
 
@@ -74,11 +79,11 @@ fn default_threads() -> usize {
     return 1;
 }
 
-/// Splits `n` rows into at most `parts` contiguous ranges of whole `ROWS` blocks.
-fn row_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
-    let blocks = n.div_ceil(ROWS);
+/// Splits `n` rows into at most `parts` contiguous ranges of whole blocks of `align` rows.
+fn row_ranges(n: usize, parts: usize, align: usize) -> Vec<std::ops::Range<usize>> {
+    let blocks = n.div_ceil(align);
     let parts = parts.clamp(1, blocks.max(1));
-    (0..parts).map(|i| ((blocks * i / parts) * ROWS).min(n)..((blocks * (i + 1) / parts) * ROWS).min(n)).collect()
+    (0..parts).map(|i| ((blocks * i / parts) * align).min(n)..((blocks * (i + 1) / parts) * align).min(n)).collect()
 }
 
 /// Splits `buf` (rows of `stride`) at the given row ranges.
@@ -182,7 +187,7 @@ fn gemm_nn(
 }
 
 /// C (k x n) += A^T B for A (m x k), B (m x n): the weight gradient of a
-/// layer, summed over `m` samples. k is a multiple of `ROWS`, n of `LANES`.
+/// layer, summed over `m` samples. k is a multiple of `TN_ROWS`, n of `LANES`.
 #[inline(always)]
 fn gemm_tn_acc(
     fma: bool,
@@ -196,16 +201,16 @@ fn gemm_tn_acc(
     k: usize,
     n: usize,
 ) {
-    for j0 in (0..k).step_by(ROWS) {
+    for j0 in (0..k).step_by(TN_ROWS) {
         for c0 in (0..n).step_by(LANES) {
-            let mut acc = [[0f32; LANES]; ROWS];
+            let mut acc = [[0f32; LANES]; TN_ROWS];
             for (r, acc_r) in acc.iter_mut().enumerate() {
                 acc_r.copy_from_slice(&c[(j0 + r) * ldc + c0..][..LANES]);
             }
             for i in 0..m {
-                let arow: &[f32; ROWS] = a[i * lda + j0..][..ROWS].try_into().unwrap();
+                let arow: &[f32; TN_ROWS] = a[i * lda + j0..][..TN_ROWS].try_into().unwrap();
                 let brow: &[f32; LANES] = b[i * ldb + c0..][..LANES].try_into().unwrap();
-                for r in 0..ROWS {
+                for r in 0..TN_ROWS {
                     for l in 0..LANES {
                         acc[r][l] = madd(fma, acc[r][l], arow[r], brow[l]);
                     }
@@ -414,7 +419,7 @@ impl CpuEngine {
     fn forward_train(&mut self) {
         self.transpose_w2();
         let (hs, cs) = (self.prm.stride, self.cs);
-        let ranges = row_ranges(self.data.train.len(), self.threads);
+        let ranges = row_ranges(self.data.train.len(), self.threads, ROWS);
         let hs_parts = split_rows(&mut self.h, hs, &ranges);
         let dl_parts = split_rows(&mut self.dl, cs, &ranges);
         let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / self.data.train.len() as f32 };
@@ -432,7 +437,7 @@ impl CpuEngine {
     /// Loss and accuracy on the test set (no gradient, h not kept).
     pub fn evaluate(&self, s: &Split) -> Tally {
         let fwd = self.forward();
-        let tallies = map_tasks(row_ranges(s.len(), self.threads), |r| {
+        let tallies = map_tasks(row_ranges(s.len(), self.threads, ROWS), |r| {
             simd(
                 #[inline(always)]
                 |fma| fwd.rows(fma, s, r, None, None),
@@ -447,7 +452,7 @@ impl CpuEngine {
         let n = self.data.train.len();
         self.grads.theta.fill(0.0);
         // dh = (dl W2) * [h > 0], rows split across threads.
-        let ranges = row_ranges(n, self.threads);
+        let ranges = row_ranges(n, self.threads, ROWS);
         let w2 = &self.prm.theta[self.prm.w2_offset()..self.prm.b1_offset()];
         let (h, dl) = (&self.h, &self.dl);
         let parts: Vec<_> = ranges.iter().cloned().zip(split_rows(&mut self.dh, hs, &ranges)).collect();
@@ -466,7 +471,7 @@ impl CpuEngine {
         });
         // dW2^T = h^T dl, neuron blocks split across threads, CHUNK rows at a time for the cache.
         let mut gw2t = vec![0f32; hs * cs];
-        let jranges = row_ranges(hs, self.threads);
+        let jranges = row_ranges(hs, self.threads, TN_ROWS);
         let parts: Vec<_> = jranges.iter().cloned().zip(split_rows(&mut gw2t, cs, &jranges)).collect();
         map_tasks(parts, |(jr, out)| {
             simd(
@@ -517,6 +522,12 @@ impl CpuEngine {
     pub fn gradient(&mut self) -> Params {
         self.backward();
         self.grads.restride(self.prm.shape.hidden)
+    }
+
+    /// The cached layer-1 activations of the training set, unpadded.
+    pub fn train_activations(&self) -> Vec<f32> {
+        let (hd, hs) = (self.prm.shape.hidden, self.prm.stride);
+        self.h.chunks_exact(hs).flat_map(|row| &row[..hd]).copied().collect()
     }
 
     /// Layer-1 activations of `s`, `hidden` floats per row, for the analysis.
@@ -579,7 +590,7 @@ mod tests {
     #[test]
     fn row_ranges_cover_in_blocks() {
         for (n, parts) in [(10, 2), (3, 4), (3763, 2), (1, 1)] {
-            let r = row_ranges(n, parts);
+            let r = row_ranges(n, parts, ROWS);
             assert_eq!(r.first().unwrap().start, 0);
             assert_eq!(r.last().unwrap().end, n);
             for w in r.windows(2) {

@@ -150,6 +150,15 @@ impl Engine {
         matches!(self, Engine::Gpu(_))
     }
 
+    /// Layer-1 activations of the training set at the current parameters,
+    /// `hidden` floats per row: the forward pass already holds them.
+    pub async fn train_activations(&self) -> Result<Vec<f32>, gpu::GpuError> {
+        match self {
+            Engine::Cpu(e) => Ok(e.train_activations()),
+            Engine::Gpu(e) => e.read(gpu::Buf::HTrain).await,
+        }
+    }
+
     /// Layer-1 activations of `s`, `hidden` floats per row.
     pub async fn activations(&self, s: &crate::data::Split) -> Result<Vec<f32>, gpu::GpuError> {
         match self {
