@@ -37,7 +37,7 @@ fn main() {
     println!("| engine | threads | steps/s | ms/step |");
     println!("|---|---|---|---|");
     for threads in [1, cores] {
-        let mut e = CpuEngine::new(&prm, hyper, data.clone(), threads);
+        let mut e = CpuEngine::new(&prm, hyper, data.clone(), threads, None);
         for _ in 0..5 {
             e.train_step();
         }
@@ -50,7 +50,7 @@ fn main() {
     }
     match pollster::block_on(Gpu::request()) {
         Ok(gpu) => {
-            let mut e = GpuEngine::new(&gpu, &prm, hyper, &data).unwrap();
+            let mut e = GpuEngine::new(&gpu, &prm, hyper, &data, None).unwrap();
             pollster::block_on(e.train_steps(2)).unwrap();
             let r = rate(3, gpu_steps, |k| drop(pollster::block_on(e.train_steps(k)).unwrap()));
             println!("| grokscope GPU engine on {} | - | {r:.1} | {:.2} |", gpu.adapter, 1000.0 / r);

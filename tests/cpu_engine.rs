@@ -4,7 +4,7 @@
 use grokscope::config::RunConfig;
 use grokscope::data::Dataset;
 use grokscope::engine::cpu::{rescale_norm, CpuEngine};
-use grokscope::engine::{adamw_element, Hyper};
+use grokscope::engine::{adamw_element, Hyper, Mask};
 use grokscope::model::Params;
 
 /// Mean cross-entropy over the training set, naively in f64.
@@ -36,7 +36,7 @@ fn gradient_matches_finite_differences() {
     let c = small();
     let (prm, n0) = Params::init(&c);
     let data = Dataset::new(&c);
-    let mut e = CpuEngine::new(&prm, Hyper::of(&c, n0), data.clone(), 1);
+    let mut e = CpuEngine::new(&prm, Hyper::of(&c, n0), data.clone(), 1, None);
     let g = e.gradient();
     let mut worst: f64 = 0.0;
     for k in 0..prm.theta.len() {
@@ -84,7 +84,7 @@ fn norm_rescale_keeps_the_weight_norm() {
     rescale_norm(&mut prm, n0);
     assert!((prm.weight_norm() - n0).abs() < 1e-3 * n0);
     assert_eq!(prm.b1(3), b1_before, "biases are not rescaled");
-    let mut e = CpuEngine::new(&Params::init(&c).0, Hyper::of(&c, n0), Dataset::new(&c), 0);
+    let mut e = CpuEngine::new(&Params::init(&c).0, Hyper::of(&c, n0), Dataset::new(&c), 0, None);
     for _ in 0..5 {
         e.train_step();
     }
@@ -95,11 +95,34 @@ fn norm_rescale_keeps_the_weight_norm() {
 fn wd2_memorises_within_100_steps() {
     let c = RunConfig::from_preset("wd2").unwrap();
     let (prm, n0) = Params::init(&c);
-    let mut e = CpuEngine::new(&prm, Hyper::of(&c, n0), Dataset::new(&c), 0);
+    let mut e = CpuEngine::new(&prm, Hyper::of(&c, n0), Dataset::new(&c), 0, None);
     let first = e.train_step();
     assert_eq!(first.step, 1);
     let memorised = (2..=100).map(|_| e.train_step()).find(|r| r.train_acc >= 0.99);
     let r = memorised.expect("train accuracy reaches 99 % within 100 steps");
     assert!(r.step >= 10, "memorised implausibly fast: {r:?}");
     assert!(r.test_acc < 0.5, "test accuracy should lag: {r:?}");
+}
+
+#[test]
+fn switched_off_neurons_stay_off() {
+    let c = RunConfig { p: 11, hidden: 12, ..RunConfig::default() };
+    let (prm, n0) = Params::init(&c);
+    for silence in [false, true] {
+        let mask = Mask { keep: (0..12).map(|j| j < 4).collect(), silence };
+        let mut e = CpuEngine::new(&prm, Hyper::of(&c, n0), Dataset::new(&c), 1, Some(&mask));
+        for _ in 0..3 {
+            e.train_step();
+        }
+        let acts = e.train_activations();
+        let b1 = e.params();
+        for j in 4..12 {
+            let col: Vec<f32> = acts.chunks_exact(12).map(|row| row[j]).collect();
+            // Off neurons output ReLU(b1) (the authors' masking) or nothing (silenced).
+            let want = if silence { 0.0 } else { b1.b1(j).max(0.0) };
+            assert!(col.iter().all(|&x| x == want), "neuron {j}: {:?} vs {want}", &col[..3]);
+        }
+        let inverse = mask.inverse();
+        assert_eq!(inverse.keep.iter().filter(|&&k| k).count(), 8);
+    }
 }

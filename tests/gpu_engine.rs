@@ -6,7 +6,7 @@ use grokscope::config::RunConfig;
 use grokscope::data::Dataset;
 use grokscope::engine::cpu::{self, CpuEngine};
 use grokscope::engine::gpu::{Buf, Gpu, GpuEngine};
-use grokscope::engine::{adamw_element, Hyper, Tally};
+use grokscope::engine::{adamw_element, Hyper, Mask, Tally};
 use grokscope::model::Params;
 use pollster::block_on;
 
@@ -30,7 +30,7 @@ fn kernels_match_reference(c: RunConfig) {
     let data = Dataset::new(&c);
     let hyper = Hyper::of(&c, n0);
     let (h, classes, n) = (prm.shape.hidden, prm.shape.classes(), data.train.len());
-    let mut g = GpuEngine::new(&gpu, &prm, hyper, &data).unwrap();
+    let mut g = GpuEngine::new(&gpu, &prm, hyper, &data, None).unwrap();
     let read = |g: &GpuEngine, b| block_on(g.read(b)).unwrap();
 
     // hidden: the gather.
@@ -108,7 +108,7 @@ fn kernels_match_reference(c: RunConfig) {
     assert_close("adamw theta", &read(&g, Buf::Theta), &f64s(&want_prm.theta), 1e-6, 1e-5);
 
     // The step's metrics against the CPU engine's step.
-    let mut c_eng = CpuEngine::new(&prm, hyper, data.clone(), 0);
+    let mut c_eng = CpuEngine::new(&prm, hyper, data.clone(), 0, None);
     let want = c_eng.train_step();
     assert_eq!(rec.step, 1);
     for (what, got, w) in [
@@ -141,8 +141,8 @@ fn wd2_gpu_tracks_cpu_for_60_steps() {
     let c = RunConfig::from_preset("wd2").unwrap();
     let (prm, n0) = Params::init(&c);
     let data = Dataset::new(&c);
-    let mut g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data).unwrap();
-    let mut cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data, 0);
+    let mut g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data, None).unwrap();
+    let mut cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data, 0, None);
     let mut gpu_recs = Vec::new();
     while gpu_recs.len() < 60 {
         gpu_recs.extend(block_on(g.train_steps(20)).unwrap());
@@ -164,10 +164,38 @@ fn activations_match_cpu() {
     let c = RunConfig { p: 17, hidden: 40, ..RunConfig::default() };
     let (prm, n0) = Params::init(&c);
     let data = Dataset::new(&c);
-    let g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data).unwrap();
-    let cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data.clone(), 1);
+    let g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data, None).unwrap();
+    let cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data.clone(), 1, None);
     let got = block_on(g.activations(&data.test)).unwrap();
     let want = cpu.activations(&data.test);
     assert_eq!(got.len(), want.len());
     assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-6));
+}
+
+#[test]
+fn masked_training_matches_cpu_and_keeps_neurons_off() {
+    let gpu = gpu();
+    for silence in [false, true] {
+        let c = RunConfig { p: 13, hidden: 40, frac: 0.5, ..RunConfig::default() };
+        let mask = Mask { keep: (0..40).map(|j| j % 3 == 0).collect(), silence };
+        let (prm, n0) = Params::init(&c);
+        let data = Dataset::new(&c);
+        let mut g = GpuEngine::new(&gpu, &prm, Hyper::of(&c, n0), &data, Some(&mask)).unwrap();
+        let mut cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data, 1, Some(&mask));
+        let got = block_on(g.train_steps(5)).unwrap();
+        for r in got {
+            let w = cpu.train_step();
+            assert!((r.train_loss - w.train_loss).abs() <= 1e-3 * w.train_loss, "{r:?} vs {w:?}");
+        }
+        let (gp, cp) = (block_on(g.params()).unwrap(), cpu.params());
+        let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
+        assert_close("masked theta", &gp.theta, &f64s(&cp.theta), 1e-5, 1e-3);
+        for j in (0..40).filter(|j| j % 3 != 0) {
+            for prm in [&gp, &cp] {
+                assert!((0..26).all(|i| prm.w1(j, i) == 0.0), "W1 of neuron {j} is off");
+                assert_eq!(prm.b1(j) == 0.0, silence, "b1 of neuron {j}");
+                assert_eq!((0..13).all(|k| prm.w2(k, j) == 0.0), silence, "W2 of neuron {j}");
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! register-blocked and vectorise, rows are processed in cache-sized chunks,
 //! and natively the rows are split across threads.
 
-use super::{adamw_element, Hyper, StepRecord, Tally};
+use super::{adamw_element, Hyper, Mask, StepRecord, Tally};
 use crate::data::{Dataset, Split};
 use crate::model::{Params, Shape};
 
@@ -334,6 +334,7 @@ pub fn rescale_norm(prm: &mut Params, norm0: f64) {
 
 pub struct CpuEngine {
     hyper: Hyper,
+    mask: Option<Mask>,
     data: Dataset,
     threads: usize,
     /// Padded class stride.
@@ -354,7 +355,7 @@ pub struct CpuEngine {
 
 impl CpuEngine {
     /// `threads` = 0 uses every core.
-    pub fn new(prm: &Params, hyper: Hyper, data: Dataset, threads: usize) -> CpuEngine {
+    pub fn new(prm: &Params, hyper: Hyper, data: Dataset, threads: usize, mask: Option<&Mask>) -> CpuEngine {
         let shape = prm.shape;
         let (hs, cs) = (round_up(shape.hidden), round_up(shape.classes()));
         let n = data.train.len();
@@ -362,9 +363,13 @@ impl CpuEngine {
             0 => default_threads(),
             t => t,
         };
-        let prm = prm.restride(hs);
+        let mut prm = prm.restride(hs);
+        if let Some(m) = mask {
+            m.apply(&mut prm);
+        }
         let mut e = CpuEngine {
             hyper,
+            mask: mask.cloned(),
             threads,
             cs,
             grads: Params::zeros(shape, hs),
@@ -506,6 +511,9 @@ impl CpuEngine {
         );
         if let Some(n0) = self.hyper.norm0 {
             rescale_norm(&mut self.prm, n0);
+        }
+        if let Some(m) = &self.mask {
+            m.apply(&mut self.prm);
         }
     }
 

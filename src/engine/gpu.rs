@@ -5,7 +5,7 @@
 //! only readback is four scalars per step (train/test loss sums and correct
 //! counts). Each kernel has a CPU twin in `engine::cpu`, and tests compare them.
 
-use super::{AdamScalars, Hyper, StepRecord, Tally};
+use super::{AdamScalars, Hyper, Mask, StepRecord, Tally};
 use crate::data::{Dataset, Split};
 use crate::model::{Params, Shape};
 use std::fmt;
@@ -258,6 +258,14 @@ pub struct Len {
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct MaskDims {
+    pub limit: u32,
+    pub hidden: u32,
+    pub _pad: [u32; 2],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct Norm {
     pub weights: u32,
     pub _pad: [u32; 2],
@@ -379,7 +387,13 @@ pub struct GpuEngine {
 }
 
 impl GpuEngine {
-    pub fn new(gpu: &Gpu, prm: &Params, hyper: Hyper, data: &Dataset) -> Result<GpuEngine, GpuError> {
+    pub fn new(
+        gpu: &Gpu,
+        prm: &Params,
+        hyper: Hyper,
+        data: &Dataset,
+        mask: Option<&Mask>,
+    ) -> Result<GpuEngine, GpuError> {
         let g = gpu;
         let shape = prm.shape;
         let prm = prm.restride(shape.hidden);
@@ -571,9 +585,18 @@ impl GpuEngine {
             step.push(d(&k_sumsq, &[&nm, &theta, &sumsq], [1, 1, 1]));
             step.push(d(&k_rescale, &[&nm, &theta, &sumsq], grid(b1_off)));
         }
+        let mut init = Vec::new();
+        if let Some(mask) = mask {
+            let k_mask = kernel(dev, "mask", include_str!("../../shaders/mask.wgsl"), &[Uniform, Read, Write]);
+            let keep = g.storage("keep", bytemuck::cast_slice(&mask.factors(h)));
+            let limit = mask.limit(&prm);
+            let mk = g.uniform("mask", &MaskDims { limit: limit as u32, hidden: h as u32, _pad: [0; 2] });
+            step.push(d(&k_mask, &[&mk, &keep, &theta], grid(limit)));
+            init.push(d(&k_mask, &[&mk, &keep, &theta], grid(limit)));
+        }
         step.extend(forward(&train_samples, &h_train, n_tr, true));
         step.extend(forward(&test_samples, &h_test, n_te, false));
-        let init = forward(&train_samples, &h_train, n_tr, true);
+        init.extend(forward(&train_samples, &h_train, n_tr, true));
 
         let engine = GpuEngine {
             gpu: g.clone(),

@@ -171,11 +171,64 @@ impl Engine {
 /// Initialises the run's parameters and data and starts an engine on them:
 /// on `gpu` when given one, else on the CPU (`threads` = 0: every core).
 pub fn start(c: &RunConfig, gpu: Option<&gpu::Gpu>, threads: usize) -> Result<Engine, gpu::GpuError> {
+    start_masked(c, gpu, threads, None)
+}
+
+/// `start`, training only the neurons that `mask` keeps.
+pub fn start_masked(
+    c: &RunConfig,
+    gpu: Option<&gpu::Gpu>,
+    threads: usize,
+    mask: Option<&Mask>,
+) -> Result<Engine, gpu::GpuError> {
     let (prm, norm0) = crate::model::Params::init(c);
     let data = crate::data::Dataset::new(c);
     let hyper = Hyper::of(c, norm0);
     Ok(match gpu {
-        Some(g) => Engine::Gpu(gpu::GpuEngine::new(g, &prm, hyper, &data)?),
-        None => Engine::Cpu(cpu::CpuEngine::new(&prm, hyper, data, threads)),
+        Some(g) => Engine::Gpu(gpu::GpuEngine::new(g, &prm, hyper, &data, mask)?),
+        None => Engine::Cpu(cpu::CpuEngine::new(&prm, hyper, data, threads, mask)),
     })
+}
+
+/// The sub-network experiment (paper section 7): neurons not kept are
+/// switched off at initialisation and again after every update by zeroing
+/// their W1 weights (the authors' masking: the neuron still outputs
+/// ReLU(b1)), or with `silence` also their b1 and W2 weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mask {
+    pub keep: Vec<bool>,
+    pub silence: bool,
+}
+
+impl Mask {
+    /// The complementary sub-network.
+    pub fn inverse(&self) -> Mask {
+        Mask { keep: self.keep.iter().map(|k| !k).collect(), silence: self.silence }
+    }
+
+    /// 1 for kept neurons, 0 for the others, padded with 0 to `stride`.
+    pub fn factors(&self, stride: usize) -> Vec<f32> {
+        let mut f: Vec<f32> = self.keep.iter().map(|&k| k as u32 as f32).collect();
+        f.resize(stride, 0.0);
+        f
+    }
+
+    /// How many leading entries of theta the mask touches: W1, or everything.
+    pub fn limit(&self, prm: &crate::model::Params) -> usize {
+        if self.silence {
+            prm.theta.len()
+        } else {
+            prm.w2_offset()
+        }
+    }
+
+    pub fn apply(&self, prm: &mut crate::model::Params) {
+        let f = self.factors(prm.stride);
+        let limit = self.limit(prm);
+        for row in prm.theta[..limit].chunks_exact_mut(prm.stride) {
+            for (x, k) in row.iter_mut().zip(&f) {
+                *x *= k;
+            }
+        }
+    }
 }
