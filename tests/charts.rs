@@ -81,10 +81,10 @@ fn every_chart_draws_its_data() {
 fn an_empty_run_says_what_to_do() {
     let h = History::new(&RunConfig::default(), "cpu");
     let f = Frame::new(&h, None, 500);
-    for chart in [Chart::Accuracy, Chart::Measures] {
-        let (s, _) = svg(chart, &f);
-        assert!(s.contains("press Start"), "{}", chart.name());
-    }
+    assert!(svg(Chart::Accuracy, &f).0.contains("press Start"));
+    assert!(svg(Chart::Measures, &f).0.contains("one point every 5 steps"));
+    let off = History::new(&RunConfig { every: 0, ..RunConfig::default() }, "cpu");
+    assert!(svg(Chart::Pareto, &Frame::new(&off, None, 500)).0.contains("progress measures are off"));
 }
 
 #[test]
@@ -130,7 +130,9 @@ fn csv_has_a_row_per_step_and_measures_on_checkpoints() {
 
 #[test]
 fn log_ticks_never_crowd() {
-    assert_eq!(log_ticks(1.0, 80.0), [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
-    assert_eq!(log_ticks(1.0, 4000.0), [1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0]);
+    assert_eq!(log_ticks(1.0, 80.0), [1.0, 3.0, 10.0, 30.0]);
+    assert_eq!(log_ticks(1.0, 4000.0), [1.0, 10.0, 100.0, 1000.0]);
     assert_eq!(log_ticks(1.0, 200_000.0), [1.0, 10.0, 100.0, 1000.0, 10_000.0, 100_000.0]);
+    // A loss that barely moves still gets three labels.
+    assert_eq!(log_ticks(1.9, 4.8), [2.0, 3.0, 4.0]);
 }

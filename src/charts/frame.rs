@@ -1,6 +1,7 @@
 //! What the charts draw, taken from a run's history once per redraw:
 //! decimated along the log step axis and normalised as in the paper.
 
+use crate::analysis::smooth;
 use crate::engine::StepRecord;
 use crate::history::{Checkpoint, History};
 
@@ -24,7 +25,8 @@ pub struct Frame {
     pub grok_step: Option<u32>,
     /// The step being scrubbed or hovered.
     pub cursor: Option<u32>,
-    pub measures_off: bool,
+    /// Steps between checkpoints (0: no progress measures).
+    pub every: u32,
 }
 
 impl Frame {
@@ -50,7 +52,7 @@ impl Frame {
             pareto: h.checkpoints.iter().enumerate().map(|(i, c)| (redundancy[i], synergy[i], c.step)).collect(),
             grok_step: h.first_step(|r| r.test_acc, 0.95),
             cursor,
-            measures_off: h.config.every == 0,
+            every: h.config.every,
         }
     }
 
@@ -66,6 +68,14 @@ impl Frame {
             (lo.max(1e-9) * 0.7)..(hi * 1.4)
         } else {
             1e-3..10.0
+        }
+    }
+
+    /// What the measure charts say before their first point.
+    pub fn measures_note(&self) -> String {
+        match self.every {
+            0 => "progress measures are off (every = 0)".into(),
+            n => format!("one point every {n} steps"),
         }
     }
 
@@ -95,37 +105,13 @@ fn decimate(steps: impl Iterator<Item = u32>, max: u32, points: usize) -> Vec<us
     kept
 }
 
-/// The paper's display transforms of the progress measures, per checkpoint:
-/// synergy negated then scaled to [0, 1] and smoothed, redundancy scaled and
-/// smoothed; the sub-network's size as it is (neurons are what a class counts).
+/// The paper's display transforms of the progress measures, per checkpoint
+/// (`analysis::smooth`); the sub-network's size as it is, in neurons, which
+/// is what a class counts.
 fn measures(c: &[Checkpoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let syn: Vec<f64> = c.iter().map(|c| c.synergy).collect();
     let red: Vec<f64> = c.iter().map(|c| c.redundancy).collect();
-    (normalise_synergy(&syn), normalise_redundancy(&red), c.iter().map(|c| c.synergy_size as f64).collect())
-}
-
-fn normalise_synergy(x: &[f64]) -> Vec<f64> {
-    ema(&min_max(&x.iter().map(|v| -v).collect::<Vec<_>>()))
-}
-
-fn normalise_redundancy(x: &[f64]) -> Vec<f64> {
-    ema(&min_max(x))
-}
-
-fn min_max(x: &[f64]) -> Vec<f64> {
-    let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-    x.iter().map(|v| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 }).collect()
-}
-
-fn ema(x: &[f64]) -> Vec<f64> {
-    let mut e = None;
-    x.iter()
-        .map(|&v| {
-            let next = e.map_or(v, |p: f64| 0.1 * v + 0.9 * p);
-            e = Some(next);
-            next
-        })
-        .collect()
+    (smooth::synergy_curve(&syn), smooth::redundancy_curve(&red), c.iter().map(|c| c.synergy_size as f64).collect())
 }
 
 /// The run as a table: one row per step, the progress measures on the steps

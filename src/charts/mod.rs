@@ -72,14 +72,19 @@ impl Chart {
             Chart::Size => ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)]),
             Chart::Pareto => return pareto(area, f).map(|_| None),
         };
+        let measures_note = f.measures_note();
+        let text = match self {
+            Chart::Measures | Chart::Size => (title, measures_note.as_str()),
+            _ => (title, "press Start"),
+        };
         let step_at = match self {
             Chart::Loss => {
                 let r = f.loss_range();
                 let ticks = log_ticks(r.start, r.end);
-                step_chart(area, f, title, r.log_scale().with_key_points(ticks), &lines)?
+                step_chart(area, f, text, r.log_scale().with_key_points(ticks), &lines)?
             }
-            Chart::Size => step_chart(area, f, title, 0f64..f.size_max(), &lines)?,
-            _ => step_chart(area, f, title, 0f64..1.02, &lines)?,
+            Chart::Size => step_chart(area, f, text, 0f64..f.size_max(), &lines)?,
+            _ => step_chart(area, f, text, 0f64..1.02, &lines)?,
         };
         Ok(Some(step_at))
     }
@@ -102,7 +107,14 @@ fn font_px<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> u32 {
     }
 }
 
-fn step_chart<DB, Y>(area: &DrawingArea<DB, Shift>, f: &Frame, title: &str, y: Y, lines: &[Line]) -> Result<StepAt, DB>
+/// `note`: what to say while every line is empty.
+fn step_chart<DB, Y>(
+    area: &DrawingArea<DB, Shift>,
+    f: &Frame,
+    (title, note): (&str, &str),
+    y: Y,
+    lines: &[Line],
+) -> Result<StepAt, DB>
 where
     DB: DrawingBackend,
     Y: AsRangedCoord<Value = f64>,
@@ -112,6 +124,7 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", px + 2))
         .margin(px / 2)
+        .margin_right(px * 2)
         .x_label_area_size(px * 3)
         .y_label_area_size(px * 3)
         .build_cartesian_2d((1f64..f.step_max()).log_scale().with_key_points(log_ticks(1.0, f.step_max())), y)?;
@@ -130,13 +143,8 @@ where
         .light_line_style(WHITE)
         .draw()?;
     if lines.iter().all(|l| l.points.is_empty()) {
-        let note = match (f.measures_off, f.train_acc.is_empty()) {
-            (true, false) => "progress measures are off (every = 0)",
-            (false, false) => "waiting for the first checkpoint",
-            _ => "press Start",
-        };
         chart.draw_series(std::iter::once(Text::new(
-            note,
+            note.to_string(),
             (f.step_max().sqrt(), y_lo + (y_hi - y_lo) * 0.5),
             ("sans-serif", px).into_font().color(&MARK),
         )))?;
@@ -185,6 +193,7 @@ fn pareto<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame) -> Resul
     let mut chart = ChartBuilder::on(area)
         .caption("Synergy against redundancy (darker = later)", ("sans-serif", px + 2))
         .margin(px / 2)
+        .margin_right(px * 2)
         .x_label_area_size(px * 3)
         .y_label_area_size(px * 3)
         .build_cartesian_2d(-0.02f64..1.02, -0.02f64..1.02)?;
@@ -200,8 +209,8 @@ fn pareto<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame) -> Resul
         .draw()?;
     if f.pareto.is_empty() {
         chart.draw_series(std::iter::once(Text::new(
-            "one dot per checkpoint",
-            (0.3, 0.5),
+            f.measures_note(),
+            (0.2, 0.5),
             ("sans-serif", px).into_font().color(&MARK),
         )))?;
         return Ok(());
@@ -216,16 +225,18 @@ fn pareto<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame) -> Resul
     Ok(())
 }
 
-/// Ticks for a log axis: 1-2-5 steps over two decades or less, 1-3 over
-/// four, powers of ten beyond (so labels never crowd).
+/// Ticks for a log axis: the sparsest of powers of ten, 1-3, 1-2-5 or every
+/// digit that gives at least three ticks in the range (so labels never crowd).
 pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
-    let mantissas: &[f64] = match b - a {
-        0..=2 => &[1.0, 2.0, 5.0],
-        3..=4 => &[1.0, 3.0],
-        _ => &[1.0],
+    let ticks = |mantissas: &[f64]| -> Vec<f64> {
+        (a..=b)
+            .flat_map(|e| mantissas.iter().map(move |m| m * 10f64.powi(e)))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
     };
-    (a..=b).flat_map(|e| mantissas.iter().map(move |m| m * 10f64.powi(e))).filter(|v| (lo..=hi).contains(v)).collect()
+    let sets: [&[f64]; 4] = [&[1.0], &[1.0, 3.0], &[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]];
+    sets.iter().map(|m| ticks(m)).find(|t| t.len() >= 3).unwrap_or_else(|| ticks(sets[3]))
 }
 
 /// Short tick labels: 1000, 0.5, 1e-5.

@@ -6,11 +6,13 @@
 //! The DOM contract for tests (data-state, data-metric, #message) is in
 //! README.md.
 
+mod analyst;
 mod controls;
 mod dom;
 mod export;
 
 use crate::charts::{Chart, Frame, StepAt};
+use crate::checkpoint;
 use crate::config::{RunConfig, PRESETS};
 use crate::engine::{self, gpu::Gpu, Engine, StepRecord};
 use crate::history::History;
@@ -59,6 +61,9 @@ fn bit(c: Chart) -> u8 {
 }
 const ALL_CHARTS: u8 = 0b11111;
 const STEP_CHARTS: u8 = 0b00011;
+const MEASURE_CHARTS: u8 = 0b11100;
+/// Checkpoints waiting for the worker before training waits for them.
+const BACKLOG: u32 = 2;
 
 struct App {
     config: RunConfig,
@@ -80,6 +85,9 @@ struct App {
     step_at: Vec<Option<StepAt>>,
     /// Time and step of the last steps-per-second sample.
     rate: (f64, u32),
+    analyst: Option<web_sys::Worker>,
+    /// Checkpoints of this run sent to the worker and not yet back.
+    pending: u32,
 }
 
 thread_local! {
@@ -146,6 +154,8 @@ pub fn main() {
             drawn_at: 0.0,
             step_at: Chart::ALL.iter().map(|_| None).collect(),
             rate: (0.0, 0),
+            analyst: None,
+            pending: 0,
         })
     });
     wire();
@@ -383,6 +393,13 @@ fn reset() {
         a.history = History::new(&a.config, "");
         a.cursor = None;
         a.dirty = ALL_CHARTS;
+        if a.pending > 0 {
+            // Drop the old run's queued analyses rather than wait for them.
+            if let Some(w) = a.analyst.take() {
+                w.terminate();
+            }
+            a.pending = 0;
+        }
     });
     text("copy", "Copy link");
     text("readout", "");
@@ -429,6 +446,9 @@ async fn drive(run: u32) {
         Ok(e) => e,
         Err(e) => return fail(&format!("Could not start the GPU engine: {e}."), true),
     };
+    let samples =
+        (config.every > 0).then(|| checkpoint::analysis_samples(&config, &crate::data::Dataset::new(&config)));
+    let query = url::to_query(&config);
     let kind = if eng.is_gpu() { "webgpu" } else { "cpu" };
     with(|a| a.history = History::new(&config, kind));
     metric("engine", kind);
@@ -446,13 +466,10 @@ async fn drive(run: u32) {
             }
             _ => 0,
         });
-        if want == 0 {
+        if want == 0 || with(|a| a.pending) >= BACKLOG {
             continue;
         }
-        let mut k = want.min(config.steps - eng.step());
-        if config.every > 0 {
-            k = k.min(config.every - eng.step() % config.every);
-        }
+        let k = checkpoint::batch_len(&config, eng.step(), want);
         let recs = match train_slice(&mut eng, k).await {
             Ok(r) => r,
             Err(e) if !stale(run) => {
@@ -488,11 +505,64 @@ async fn drive(run: u32) {
                 false,
             );
         }
+        if let Some(s) = samples.as_ref().filter(|_| checkpoint::is_checkpoint(&config, eng.step())) {
+            match checkpoint::activations(&config, &eng, s).await {
+                Ok(acts) if !stale(run) => measure(run, &query, eng.step(), s.len(), acts),
+                Ok(_) => return,
+                Err(e) => return fail(&format!("Reading the network for the analysis failed: {e}."), true),
+            }
+        }
         if eng.step() >= config.steps {
+            // Done means every checkpoint is in.
+            while with(|a| a.pending) > 0 {
+                dom::next_frame().await;
+                if stale(run) {
+                    return;
+                }
+            }
             with(|a| a.dirty = ALL_CHARTS);
             set_state(State::Done);
             return;
         }
+    }
+}
+
+/// Hands a checkpoint's activations to the worker (started on first use).
+fn measure(run: u32, query: &str, step: u32, rows: usize, acts: Vec<f32>) {
+    let sent = with(|a| {
+        if a.analyst.is_none() {
+            a.analyst = Some(analyst::spawn(received)?);
+        }
+        analyst::send(a.analyst.as_ref().expect("just started"), run, query, step, rows, acts)?;
+        a.pending += 1;
+        Ok::<(), JsValue>(())
+    });
+    if let Err(e) = sent {
+        message(&format!("The analysis could not start ({e:?}); training goes on without synergy and redundancy."));
+    }
+}
+
+/// A checkpoint back from the worker: into the history, the metrics, the charts.
+fn received(d: analyst::Done) {
+    let fresh = with(|a| {
+        if a.run != d.run {
+            return false;
+        }
+        a.pending = a.pending.saturating_sub(1);
+        if let Ok(cp) = &d.result {
+            a.history.checkpoints.push(cp.clone());
+            a.dirty |= MEASURE_CHARTS;
+        }
+        true
+    });
+    match d.result {
+        Ok(cp) if fresh => {
+            metric("synergy", &number(cp.synergy));
+            metric("redundancy", &number(cp.redundancy));
+            metric("synergy_size", &cp.synergy_size.to_string());
+        }
+        Err(e) if fresh => message(&format!("A checkpoint's analysis failed: {e}")),
+        _ => {}
     }
 }
 

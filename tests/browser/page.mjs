@@ -83,6 +83,7 @@ await check('trains-on-webgpu', async (page) => {
   assert(gpuRun.engine === 'webgpu', `engine ${gpuRun.engine}: ${gpuRun.message}`);
   assert(Number(gpuRun.step) === 80, `step ${gpuRun.step}`);
   assert(Number.isFinite(Number(gpuRun.train_loss)) && Number(gpuRun.train_acc) >= 0.99, JSON.stringify(gpuRun));
+  assert(gpuRun.synergy !== '' && Number.isFinite(Number(gpuRun.synergy)), `synergy ${gpuRun.synergy}`);
   timings.webgpu = gpuRun;
 });
 
@@ -97,12 +98,24 @@ await check('cpu-engine-agrees-with-webgpu', async (page) => {
 });
 
 await check('paper-size-run-on-the-cpu', async (page) => {
+  // The longest gap between animation frames: the analysis must never freeze the page.
+  await page.addInitScript(() => {
+    window.frameGap = 0;
+    let last = performance.now();
+    const tick = (t) => { window.frameGap = Math.max(window.frameGap, t - last); last = t; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
   const run = await runToDone(page, 'preset=wd2&steps=150&every=10&autostart=1&backend=cpu', 'paper-size-run');
   assert(run.engine === 'cpu' && Number(run.step) === 150, JSON.stringify(run));
   assert(Number(run.train_acc) >= 0.97, `train accuracy ${run.train_acc}`);
   const ink = await painted(page);
   assert(ink.length === 5, `${ink.length} charts`);
   for (const c of ink) assert(c.ink > 0.02, `${c.id} looks blank (${(100 * c.ink).toFixed(1)} % ink)`);
+  assert(Number.isFinite(Number(run.synergy)) && Number.isFinite(Number(run.redundancy)), `measures ${run.synergy} ${run.redundancy}`);
+  assert(Number(run.synergy_size) > 0, `sub-network ${run.synergy_size}`);
+  const gap = await page.evaluate(() => window.frameGap);
+  assert(gap < 1000, `the page froze for ${gap.toFixed(0)} ms`);
+  run.frameGap = gap;
   timings.cpu = run;
   // Scrubbing shows the values at a step.
   const box = await page.locator('#chart-accuracy').boundingBox();
@@ -201,6 +214,26 @@ await check('divergence-is-stated-with-a-way-on', async (page) => {
   await page.screenshot({ path: `${artifacts}/diverged.png` });
 });
 
+await check('lost-gpu-device-offers-the-cpu', async (page) => {
+  // Keep the page's device within reach, then destroy it mid-run as a driver reset would.
+  await page.addInitScript(() => {
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (...a) { window.device = await request.apply(this, a); return window.device; };
+  });
+  await page.goto(`${base}?p=23&hidden=32&steps=2000&every=0&autostart=1&backend=gpu`);
+  await page.waitForFunction(() => Number(document.querySelector('[data-metric="step"]').textContent) >= 8, null, { timeout: 60_000 });
+  await page.evaluate(() => window.device.destroy());
+  await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: 60_000 });
+  const msg = await page.textContent('#message');
+  assert(/lost|failed/.test(msg), msg);
+  assert(await page.isVisible('#restart-cpu'), 'a way on: the CPU');
+  await page.screenshot({ path: `${artifacts}/gpu-lost.png` });
+  await page.click('#restart-cpu');
+  await page.waitForFunction(() => Number(document.querySelector('[data-metric="step"]').textContent) >= 5);
+  assert(await metric(page, 'engine') === 'cpu' && await state(page) === 'running', 'continues on the CPU');
+  assert((await page.evaluate(() => location.search)).includes('backend=cpu'), 'the URL says so');
+});
+
 await check('without-webgpu-the-cpu-trains-with-a-note', async (page) => {
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
   await page.goto(`${base}?p=23&hidden=32&steps=30&every=0&autostart=1`);
@@ -237,7 +270,7 @@ await check('phone-layout', async (page) => {
 
 await browser.close();
 for (const [k, r] of Object.entries(timings)) {
-  console.log(`speed ${k}: first step ${r.firstStepMs} ms after navigation, ${r.rate} steps/s`);
+  console.log(`speed ${k}: first step ${r.firstStepMs} ms after navigation, ${r.rate} steps/s${r.frameGap ? `, longest frame gap ${r.frameGap.toFixed(0)} ms` : ''}`);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
