@@ -145,7 +145,7 @@ where
     if lines.iter().all(|l| l.points.is_empty()) {
         chart.draw_series(std::iter::once(Text::new(
             note.to_string(),
-            (f.step_max().sqrt(), y_lo + (y_hi - y_lo) * 0.5),
+            (f.step_max().powf(0.1), y_lo + (y_hi - y_lo) * 0.5),
             ("sans-serif", px).into_font().color(&MARK),
         )))?;
     }
@@ -210,7 +210,7 @@ fn pareto<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame) -> Resul
     if f.pareto.is_empty() {
         chart.draw_series(std::iter::once(Text::new(
             f.measures_note(),
-            (0.2, 0.5),
+            (0.05, 0.5),
             ("sans-serif", px).into_font().color(&MARK),
         )))?;
         return Ok(());
