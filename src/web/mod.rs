@@ -202,14 +202,10 @@ fn wire() {
     button("start", toggle);
     button("step", step_once);
     button("reset", reset);
-    button("restart", || {
-        reset();
-        start();
-    });
+    button("restart", start);
     button("restart-cpu", || {
         with(|a| a.gpu = false);
         show_settings();
-        reset();
         start();
     });
     button("copy", copy_link);
@@ -352,6 +348,10 @@ fn start() {
     let (state, driving, run) = with(|a| (a.state, a.driving, a.run));
     match state {
         State::Done | State::Error => {
+            if state == State::Error {
+                // The failure is behind us; a new run starts clean.
+                dom::clear_message();
+            }
             reset();
             return start();
         }
