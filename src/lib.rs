@@ -13,6 +13,13 @@ pub mod engine;
 pub mod history;
 pub mod model;
 pub mod npy;
+pub mod phases;
+pub mod predict;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod reproduce;
+/// The report's charts (`grokscope reproduce`), beside the page's in `src/charts/`.
+#[path = "charts/report.rs"]
+pub mod report_charts;
 pub mod rng;
 pub mod url;
 

@@ -21,7 +21,19 @@ const USAGE: &str = "usage:
       Progress measures of one activation matrix (float32/float64 .npy, rows = samples,
       columns = neurons), as JSON: labels, synergy, redundancy, dead_neurons, settings.
   grokscope fingerprint \"QUERY\"
-      Prints a digest of the run's split and initial weights (equal on every target).";
+      Prints a digest of the run's split and initial weights (equal on every target).
+  grokscope reproduce --out DIR [--seeds N] [--quick] [--mode mean|union] [--backend auto|gpu|cpu]
+                      [--query \"QUERY\"] [--threads N] [--no-subnetwork] [--quiet]
+      Runs every experiment of the paper (wd0.1, wd2, wd10, wd50, alpha1, alpha8, alpha50; seeds 0..N,
+      5 by default, 1 with --quick) and writes DIR/REPORT.md with SVG figures (DIR/fig/), each run's
+      history (DIR/runs/), the claims' verdicts, phases, the early-synergy prediction, the sub-network
+      experiment (wd2, alpha8) and the measures' sensitivity to mode, ties and samples.
+      --quick applies \"p=59&frac=0.5&hidden=128&steps=1000&every=10\" over every preset; --query replaces that.
+  grokscope subnetwork \"QUERY\" [--step N] [--silence] [--out DIR] [--backend auto|gpu|cpu] [--threads N]
+      Section 7: trains QUERY, takes the neurons of the most synergistic multiplet (the run's minimum
+      synergy, or the last checkpoint at or before step N), retrains from the same initialisation with
+      only them (the others' W1 rows zeroed; --silence also zeroes their b1 and W2) and with only the
+      others, and writes DIR/subnetwork.svg (test accuracy of the three) and DIR/subnetwork.json.";
 
 fn main() -> ExitCode {
     std::env::set_var("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()));
@@ -39,6 +51,8 @@ fn run() -> Result<(), String> {
     match args.next().map_err(|e| e.to_string())? {
         Some(lexopt::Arg::Value(cmd)) if cmd == "train" => train(args),
         Some(lexopt::Arg::Value(cmd)) if cmd == "analyze" => analyze(args),
+        Some(lexopt::Arg::Value(cmd)) if cmd == "reproduce" => reproduce(args),
+        Some(lexopt::Arg::Value(cmd)) if cmd == "subnetwork" => subnetwork(args),
         Some(lexopt::Arg::Value(cmd)) if cmd == "fingerprint" => {
             let query = args.value().map_err(|e| e.to_string())?.into_string().map_err(|_| "query is not UTF-8")?;
             let config = grokscope::url::parse(&query).map_err(|e| e.to_string())?;
@@ -182,4 +196,86 @@ fn progress(r: &StepRecord, total: u32, secs: f64) {
         r.step as f64 / secs.max(1e-9)
     );
     let _ = std::io::stderr().flush();
+}
+
+fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
+    use grokscope::reproduce::{self as rp, Options};
+    use lexopt::Arg::*;
+    let mut o = Options {
+        seeds: 0,
+        quick: false,
+        mode: analysis::Mode::Mean,
+        backend: rp::Backend::Auto,
+        out: std::path::PathBuf::new(),
+        query: None,
+        threads: 0,
+        subnetwork: true,
+        quiet: false,
+    };
+    let mut out = None;
+    while let Some(arg) = args.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("out") => out = Some(value(&mut args)?),
+            Long("seeds") => o.seeds = value(&mut args)?.parse().map_err(|_| "--seeds: expected a whole number")?,
+            Long("quick") => o.quick = true,
+            Long("mode") => o.mode = value(&mut args)?.parse().map_err(|e| format!("--mode: {e}"))?,
+            Long("backend") => o.backend = value(&mut args)?.parse()?,
+            Long("query") => o.query = Some(value(&mut args)?),
+            Long("threads") => o.threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
+            Long("no-subnetwork") => o.subnetwork = false,
+            Long("quiet") => o.quiet = true,
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    o.out = out.ok_or_else(|| format!("reproduce needs --out DIR\n{USAGE}"))?.into();
+    if o.seeds == 0 {
+        o.seeds = if o.quick { rp::QUICK_SEEDS } else { rp::SEEDS };
+    }
+    rp::reproduce(&o)
+}
+
+fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {
+    use grokscope::reproduce as rp;
+    use lexopt::Arg::*;
+    let (mut query, mut step, mut silence, mut out, mut backend, mut threads) =
+        (None, None, false, String::from("."), rp::Backend::Auto, 0usize);
+    while let Some(arg) = args.next().map_err(|e| e.to_string())? {
+        match arg {
+            Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
+            Long("step") => step = Some(value(&mut args)?.parse().map_err(|_| "--step: expected a whole number")?),
+            Long("silence") => silence = true,
+            Long("out") => out = value(&mut args)?,
+            Long("backend") => backend = value(&mut args)?.parse()?,
+            Long("threads") => threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    let config = grokscope::url::parse(&query.unwrap_or_default()).map_err(|e| e.to_string())?;
+    if config.every == 0 {
+        return Err("subnetwork needs checkpoints: set every > 0".into());
+    }
+    let gpu = rp::open_gpu(backend)?;
+    eprintln!("training {} ...", grokscope::url::to_query(&config));
+    let (full, _, skipped) = rp::train(&config, gpu.as_ref(), threads, None, &[])?;
+    if let Some(e) = skipped.first() {
+        eprintln!("grokscope: {} checkpoint(s) not analysable, e.g. {e}", skipped.len());
+    }
+    let s = rp::subnetwork(full, step, silence, gpu.as_ref(), threads)?;
+    let dir = std::path::Path::new(&out);
+    rp::write_subnetwork(dir, "subnetwork", &s)?;
+    for (name, h) in s.runs() {
+        eprintln!(
+            "{name}: test accuracy 95 % at {}, final {:.3}",
+            h.first_step(|r| r.test_acc, 0.95).map_or("never".into(), |g| g.to_string()),
+            h.steps.last().map_or(0.0, |r| r.test_acc)
+        );
+    }
+    eprintln!(
+        "{} of {} neurons from step {}; wrote {}",
+        s.neurons.len(),
+        config.hidden,
+        s.step,
+        dir.join("subnetwork.svg").display()
+    );
+    Ok(())
 }

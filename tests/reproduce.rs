@@ -1,0 +1,166 @@
+//! Issue 5's headless parts end to end: the sub-network masking on the CPU
+//! engine, `grokscope subnetwork` and `grokscope reproduce --quick` (at a
+//! tiny size, so the whole report is built in seconds).
+
+use grokscope::config::RunConfig;
+use grokscope::engine::{self, Engine, Mask};
+use grokscope::history::{Checkpoint, History};
+use grokscope::reproduce::{mask_of, pick_checkpoint, synergy_neurons};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn grokscope(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_grokscope")).args(args).env("XDG_RUNTIME_DIR", "/tmp").output().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn small() -> RunConfig {
+    RunConfig { p: 13, hidden: 16, steps: 30, every: 0, ..RunConfig::default() }
+}
+
+const KEPT: [usize; 4] = [0, 3, 5, 11];
+
+fn trained(c: &RunConfig, mask: &Mask) -> (grokscope::model::Params, Vec<f32>) {
+    let mut e = engine::start_masked(c, None, 1, Some(mask)).unwrap();
+    pollster::block_on(e.train_steps(c.steps)).unwrap();
+    let acts = pollster::block_on(e.train_activations()).unwrap();
+    match e {
+        Engine::Cpu(cpu) => (cpu.params(), acts),
+        Engine::Gpu(_) => unreachable!("no GPU was given"),
+    }
+}
+
+#[test]
+fn switched_off_neurons_stay_off() {
+    let c = small();
+    let mask = mask_of(&KEPT, 16, false);
+    let (prm, acts) = trained(&c, &mask);
+    let inputs = prm.shape.inputs();
+    for j in 0..16 {
+        let w1: Vec<f32> = (0..inputs).map(|i| prm.w1(j, i)).collect();
+        if KEPT.contains(&j) {
+            assert!(w1.iter().any(|&x| x != 0.0), "kept neuron {j} has no weights");
+        } else {
+            assert!(w1.iter().all(|&x| x == 0.0), "neuron {j}'s W1 row is not zero: {w1:?}");
+            // The authors' masking: the neuron still outputs ReLU(b1).
+            let out = prm.b1(j).max(0.0);
+            assert!(acts.chunks(16).all(|row| row[j] == out));
+        }
+    }
+    // The mask changes training: the kept neurons differ from the unmasked run's.
+    let mut free = engine::start(&c, None, 1).unwrap();
+    pollster::block_on(free.train_steps(c.steps)).unwrap();
+    let Engine::Cpu(free) = free else { unreachable!() };
+    assert_ne!(free.params().w1(0, 0), prm.w1(0, 0));
+}
+
+#[test]
+fn silenced_neurons_are_silent() {
+    let c = small();
+    let (prm, acts) = trained(&c, &mask_of(&KEPT, 16, true));
+    let rows = acts.len() / 16;
+    for j in (0..16).filter(|j| !KEPT.contains(j)) {
+        assert_eq!(prm.b1(j), 0.0);
+        assert!((0..13).all(|k| prm.w2(k, j) == 0.0), "neuron {j}'s W2 column is not zero");
+        assert!((0..rows).all(|r| acts[r * 16 + j] == 0.0), "neuron {j} is active");
+    }
+    assert!((0..rows).any(|r| KEPT.iter().any(|&j| acts[r * 16 + j] != 0.0)));
+}
+
+#[test]
+fn the_multiplet_is_read_from_the_checkpoint() {
+    let mut h = History::new(&RunConfig { hidden: 6, ..RunConfig::default() }, "cpu");
+    let cp = |step, synergy, clusters: Vec<usize>| Checkpoint {
+        step,
+        synergy,
+        redundancy: 0.0,
+        synergy_size: 0,
+        synergy_clusters: clusters,
+        redundancy_size: 0,
+        labels: vec![0, 1, 2, 1, 0, 2],
+    };
+    h.checkpoints = vec![cp(10, -0.1, vec![0]), cp(20, -0.5, vec![1, 2]), cp(30, -0.2, vec![2])];
+    let best = pick_checkpoint(&h, None).unwrap();
+    assert_eq!(best.step, 20);
+    assert_eq!(synergy_neurons(best), [1, 2, 3, 5]);
+    assert_eq!(pick_checkpoint(&h, Some(29)).unwrap().step, 20);
+    assert_eq!(synergy_neurons(pick_checkpoint(&h, Some(35)).unwrap()), [2, 5]);
+    assert!(pick_checkpoint(&h, Some(5)).is_err());
+    let m = mask_of(&[1, 3], 6, false);
+    assert_eq!(m.keep, [false, true, false, true, false, false]);
+    assert_eq!(m.inverse().keep, [true, false, true, false, true, true]);
+}
+
+#[test]
+fn subnetwork_writes_three_curves() {
+    let dir = scratch("subnetwork");
+    let out = grokscope(&[
+        "subnetwork",
+        "p=13&hidden=24&steps=40&every=10&clusters=4",
+        "--out",
+        dir.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--step",
+        "20",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(dir.join("subnetwork.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("synergistic sub-network") && svg.contains("inverse"));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("subnetwork.json")).unwrap()).unwrap();
+    assert_eq!(json["step"], 20);
+    let neurons = json["neurons"].as_array().unwrap().len();
+    assert!(neurons >= 1 && neurons <= 24);
+    for run in ["full", "sub", "inverse"] {
+        assert_eq!(json[run]["steps"].as_array().unwrap().len(), 40, "{run}");
+    }
+    assert!(json["sub"]["checkpoints"].as_array().unwrap().is_empty());
+}
+
+/// `reproduce --quick` at a tiny size: every experiment, every figure the
+/// report names exists as a non-empty SVG, every run's history is written.
+#[test]
+fn reproduce_quick_writes_a_complete_report() {
+    let dir = scratch("reproduce");
+    let out = grokscope(&[
+        "reproduce",
+        "--quick",
+        "--query",
+        "p=23&hidden=64&steps=150&every=10",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = std::fs::read_to_string(dir.join("REPORT.md")).unwrap();
+    for preset in ["wd0.1", "wd2", "wd10", "wd50", "alpha1", "alpha8", "alpha50"] {
+        assert!(report.contains(&format!("### {preset}\n")), "no section for {preset}");
+        let json = std::fs::read_to_string(dir.join(format!("runs/{preset}_seed0.json"))).unwrap();
+        let h: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(h["steps"].as_array().unwrap().len(), 150);
+        assert_eq!(h["checkpoints"].as_array().unwrap().len(), 15);
+    }
+    for section in ["## Claims of the paper", "## Phases", "## Early synergy peak", "## Synergistic sub-networks", "## Sensitivity"] {
+        assert!(report.contains(section), "no {section}");
+    }
+    assert!(report.contains("runs predicted correctly"));
+    assert!(report.contains("| union | stable | all |"), "the sensitivity table covers mode, ties and samples");
+    let figures: Vec<&str> = report.split("](").skip(1).map(|s| &s[..s.find(')').unwrap()]).collect();
+    assert!(figures.len() >= 7 * 3 + 6 + 2, "{} figures", figures.len());
+    for f in &figures {
+        assert!(f.ends_with(".svg"), "{f}");
+        let svg = std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>") && svg.len() > 1000, "{f}");
+    }
+    for name in ["wd2", "alpha8"] {
+        assert!(figures.contains(&format!("fig/subnetwork_{name}.svg").as_str()));
+        assert!(dir.join(format!("fig/subnetwork_{name}.json")).exists());
+    }
+}
