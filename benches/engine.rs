@@ -28,7 +28,7 @@ fn rate(repeats: usize, steps: u32, mut run: impl FnMut(u32)) -> f64 {
 fn main() {
     std::env::set_var("XDG_RUNTIME_DIR", "/tmp");
     let args: Vec<String> = std::env::args().collect();
-    let gpu_steps: u32 = args.iter().position(|a| a == "--gpu-steps").map_or(16, |i| args[i + 1].parse().unwrap());
+    let gpu_steps: u32 = args.iter().position(|a| a == "--gpu-steps").map_or(4, |i| args[i + 1].parse().unwrap());
     let c = RunConfig::default();
     let (prm, n0) = Params::init(&c);
     let data = Dataset::new(&c);

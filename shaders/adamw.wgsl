@@ -1,17 +1,6 @@
 // PyTorch's AdamW on every parameter (see adamw_element in src/engine/mod.rs):
 // decoupled decay, lerp'd first moment, second moment, bias-corrected step.
 
-struct AdamScalars {
-    decay: f32,
-    one_minus_beta1: f32,
-    beta2: f32,
-    one_minus_beta2: f32,
-    step_size: f32,
-    bc2_sqrt: f32,
-    eps: f32,
-    slot: u32,
-}
-
 struct Len {
     len: u32,
     _pad0: u32,
@@ -19,6 +8,7 @@ struct Len {
     _pad2: u32,
 }
 
+// AdamScalars: shaders/adam_scalars.wgsl, prepended by src/engine/gpu.rs.
 @group(0) @binding(0) var<uniform> step: AdamScalars;
 @group(0) @binding(1) var<uniform> n: Len;
 @group(0) @binding(2) var<storage, read> grads: array<f32>;

@@ -1,17 +1,6 @@
 // Sums the per-row loss and correctness into this step's metrics slot:
 // metrics[4 * slot + base + 0] = loss sum, [.. + 1] = correct count.
 
-struct AdamScalars {
-    decay: f32,
-    one_minus_beta1: f32,
-    beta2: f32,
-    one_minus_beta2: f32,
-    step_size: f32,
-    bc2_sqrt: f32,
-    eps: f32,
-    slot: u32,
-}
-
 struct Reduce {
     rows: u32,
     base: u32,
@@ -19,6 +8,7 @@ struct Reduce {
     _pad1: u32,
 }
 
+// AdamScalars: shaders/adam_scalars.wgsl, prepended by src/engine/gpu.rs.
 @group(0) @binding(0) var<uniform> step: AdamScalars;
 @group(0) @binding(1) var<uniform> rd: Reduce;
 @group(0) @binding(2) var<storage, read> row_stats: array<f32>;

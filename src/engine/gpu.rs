@@ -442,11 +442,20 @@ impl GpuEngine {
             include_str!("../../shaders/softmax_xent.wgsl"),
             &[Uniform, Read, Read, Write, Write],
         );
-        let k_reduce = kernel(dev, "reduce", include_str!("../../shaders/reduce.wgsl"), &[Step, Uniform, Read, Write]);
+        let k_reduce = kernel(
+            dev,
+            "reduce",
+            concat!(include_str!("../../shaders/adam_scalars.wgsl"), include_str!("../../shaders/reduce.wgsl")),
+            &[Step, Uniform, Read, Write],
+        );
         let k_gw1 =
             kernel(dev, "grad_w1", include_str!("../../shaders/grad_w1.wgsl"), &[Uniform, Read, Read, Read, Write]);
-        let k_adamw =
-            kernel(dev, "adamw", include_str!("../../shaders/adamw.wgsl"), &[Step, Uniform, Read, Write, Write, Write]);
+        let k_adamw = kernel(
+            dev,
+            "adamw",
+            concat!(include_str!("../../shaders/adam_scalars.wgsl"), include_str!("../../shaders/adamw.wgsl")),
+            &[Step, Uniform, Read, Write, Write, Write],
+        );
         let norm_src = include_str!("../../shaders/norm.wgsl");
         let k_sumsq = kernel(dev, "norm_sumsq", norm_src, &[Uniform, Write, Write]);
         let k_rescale = kernel(dev, "norm_rescale", norm_src, &[Uniform, Write, Write]);

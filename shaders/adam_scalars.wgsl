@@ -1,0 +1,13 @@
+// One step's AdamW scalars and its metrics slot (mirrors AdamScalars in
+// src/engine/mod.rs); prepended to the shaders that bind it.
+
+struct AdamScalars {
+    decay: f32,
+    one_minus_beta1: f32,
+    beta2: f32,
+    one_minus_beta2: f32,
+    step_size: f32,
+    bc2_sqrt: f32,
+    eps: f32,
+    slot: u32,
+}
