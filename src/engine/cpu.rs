@@ -55,21 +55,33 @@ fn madd(fma: bool, acc: f32, x: f32, y: f32) -> f32 {
     }
 }
 
-/// Runs `f` on every task, on threads natively and in turn on wasm32.
-fn map_tasks<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+/// Runs `f` on every job and returns the results in job order. Natively,
+/// `threads` threads each take the next job when they become free, so a
+/// thread that the system delays does not hold the others up; on wasm32 the
+/// jobs run in turn.
+fn par_jobs<T: Send, R: Send>(threads: usize, jobs: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     #[cfg(not(target_arch = "wasm32"))]
-    if tasks.len() > 1 {
-        return std::thread::scope(|s| {
-            let f = &f;
-            let mut it = tasks.into_iter();
-            let first = it.next().unwrap();
-            let handles: Vec<_> = it.map(|t| s.spawn(move || f(t))).collect();
-            let mut out = vec![f(first)];
-            out.extend(handles.into_iter().map(|h| h.join().unwrap()));
-            out
+    if threads > 1 && jobs.len() > 1 {
+        use std::sync::Mutex;
+        let n = jobs.len();
+        let queue = Mutex::new(jobs.into_iter().enumerate());
+        let done = Mutex::new(Vec::with_capacity(n));
+        let work = || loop {
+            let Some((i, job)) = queue.lock().unwrap().next() else { break };
+            let r = f(job);
+            done.lock().unwrap().push((i, r));
+        };
+        std::thread::scope(|s| {
+            for _ in 1..threads.min(n) {
+                s.spawn(&work);
+            }
+            work();
         });
+        let mut done = done.into_inner().unwrap();
+        done.sort_by_key(|&(i, _)| i);
+        return done.into_iter().map(|(_, r)| r).collect();
     }
-    tasks.into_iter().map(f).collect()
+    jobs.into_iter().map(f).collect()
 }
 
 fn default_threads() -> usize {
@@ -79,23 +91,9 @@ fn default_threads() -> usize {
     return 1;
 }
 
-/// Splits `n` rows into at most `parts` contiguous ranges of whole blocks of `align` rows.
-fn row_ranges(n: usize, parts: usize, align: usize) -> Vec<std::ops::Range<usize>> {
-    let blocks = n.div_ceil(align);
-    let parts = parts.clamp(1, blocks.max(1));
-    (0..parts).map(|i| ((blocks * i / parts) * align).min(n)..((blocks * (i + 1) / parts) * align).min(n)).collect()
-}
-
-/// Splits `buf` (rows of `stride`) at the given row ranges.
-fn split_rows<'a>(mut buf: &'a mut [f32], stride: usize, ranges: &[std::ops::Range<usize>]) -> Vec<&'a mut [f32]> {
-    ranges
-        .iter()
-        .map(|r| {
-            let (head, tail) = std::mem::take(&mut buf).split_at_mut(r.len() * stride);
-            buf = tail;
-            head
-        })
-        .collect()
+/// The row ranges of CHUNK rows that cover `n` rows.
+fn chunks(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..n).step_by(CHUNK).map(move |i| i..(i + CHUNK).min(n))
 }
 
 /// exp(x) for x <= 0 (softmax after subtracting the max), vectorisable:
@@ -423,14 +421,11 @@ impl CpuEngine {
     /// Forward pass on the training set, keeping h and d(loss)/d(logits).
     fn forward_train(&mut self) {
         self.transpose_w2();
-        let (hs, cs) = (self.prm.stride, self.cs);
-        let ranges = row_ranges(self.data.train.len(), self.threads, ROWS);
-        let hs_parts = split_rows(&mut self.h, hs, &ranges);
-        let dl_parts = split_rows(&mut self.dl, cs, &ranges);
-        let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / self.data.train.len() as f32 };
+        let (hs, cs, n) = (self.prm.stride, self.cs, self.data.train.len());
+        let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / n as f32 };
         let train = &self.data.train;
-        let tasks: Vec<_> = ranges.into_iter().zip(hs_parts).zip(dl_parts).collect();
-        let tallies = map_tasks(tasks, |((r, h), d)| {
+        let jobs: Vec<_> = chunks(n).zip(self.h.chunks_mut(CHUNK * hs)).zip(self.dl.chunks_mut(CHUNK * cs)).collect();
+        let tallies = par_jobs(self.threads, jobs, |((r, h), d)| {
             simd(
                 #[inline(always)]
                 |fma| fwd.rows(fma, train, r, Some(h), Some(d)),
@@ -442,7 +437,7 @@ impl CpuEngine {
     /// Loss and accuracy on the test set (no gradient, h not kept).
     pub fn evaluate(&self, s: &Split) -> Tally {
         let fwd = self.forward();
-        let tallies = map_tasks(row_ranges(s.len(), self.threads, ROWS), |r| {
+        let tallies = par_jobs(self.threads, chunks(s.len()).collect(), |r| {
             simd(
                 #[inline(always)]
                 |fma| fwd.rows(fma, s, r, None, None),
@@ -456,12 +451,11 @@ impl CpuEngine {
         let (hs, cs, classes) = (self.prm.stride, self.cs, self.prm.shape.classes());
         let n = self.data.train.len();
         self.grads.theta.fill(0.0);
-        // dh = (dl W2) * [h > 0], rows split across threads.
-        let ranges = row_ranges(n, self.threads, ROWS);
+        // dh = (dl W2) * [h > 0], CHUNK rows per job.
         let w2 = &self.prm.theta[self.prm.w2_offset()..self.prm.b1_offset()];
         let (h, dl) = (&self.h, &self.dl);
-        let parts: Vec<_> = ranges.iter().cloned().zip(split_rows(&mut self.dh, hs, &ranges)).collect();
-        map_tasks(parts, |(r, dh)| {
+        let jobs: Vec<_> = chunks(n).zip(self.dh.chunks_mut(CHUNK * hs)).collect();
+        par_jobs(self.threads, jobs, |(r, dh)| {
             simd(
                 #[inline(always)]
                 |fma| {
@@ -474,17 +468,16 @@ impl CpuEngine {
                 },
             )
         });
-        // dW2^T = h^T dl, neuron blocks split across threads, CHUNK rows at a time for the cache.
+        // dW2^T = h^T dl: LANES neurons per job, over every row CHUNK rows at a time for the cache.
         let mut gw2t = vec![0f32; hs * cs];
-        let jranges = row_ranges(hs, self.threads, TN_ROWS);
-        let parts: Vec<_> = jranges.iter().cloned().zip(split_rows(&mut gw2t, cs, &jranges)).collect();
-        map_tasks(parts, |(jr, out)| {
+        let jobs: Vec<_> = gw2t.chunks_mut(LANES * cs).enumerate().collect();
+        par_jobs(self.threads, jobs, |(b, out)| {
             simd(
                 #[inline(always)]
                 |fma| {
                     for i0 in (0..n).step_by(CHUNK) {
                         let m = CHUNK.min(n - i0);
-                        gemm_tn_acc(fma, &h[i0 * hs + jr.start..], hs, &dl[i0 * cs..], cs, out, cs, m, jr.len(), cs);
+                        gemm_tn_acc(fma, &h[i0 * hs + b * LANES..], hs, &dl[i0 * cs..], cs, out, cs, m, LANES, cs);
                     }
                 },
             )
@@ -596,15 +589,10 @@ mod tests {
     }
 
     #[test]
-    fn row_ranges_cover_in_blocks() {
-        for (n, parts) in [(10, 2), (3, 4), (3763, 2), (1, 1)] {
-            let r = row_ranges(n, parts, ROWS);
-            assert_eq!(r.first().unwrap().start, 0);
-            assert_eq!(r.last().unwrap().end, n);
-            for w in r.windows(2) {
-                assert_eq!(w[0].end, w[1].start);
-                assert_eq!(w[0].end % ROWS, 0);
-            }
-        }
+    fn jobs_come_back_in_order_and_chunks_cover() {
+        let out = par_jobs(2, (0..50).collect(), |i: usize| i * i);
+        assert_eq!(out, (0..50).map(|i| i * i).collect::<Vec<_>>());
+        let c: Vec<_> = chunks(2 * CHUNK + 5).collect();
+        assert_eq!(c, [0..CHUNK, CHUNK..2 * CHUNK, 2 * CHUNK..2 * CHUNK + 5]);
     }
 }
