@@ -74,7 +74,9 @@ fn every_chart_draws_its_data() {
         }
     }
     let (acc, _) = svg(Chart::Accuracy, &f);
-    assert!(acc.contains("test accuracy 95% at step 340"), "the grokking step is marked");
+    assert!(acc.contains("95 % test accuracy (step 340)"), "the grokking step is marked");
+    let words: Vec<&str> = acc.split(['<', '>']).map(str::trim).collect();
+    assert!(words.contains(&"train") && words.contains(&"test"), "the key names the curves");
 }
 
 #[test]

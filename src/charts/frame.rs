@@ -5,6 +5,10 @@ use crate::analysis::smooth;
 use crate::engine::StepRecord;
 use crate::history::{Checkpoint, History};
 
+/// Test accuracy that counts as grokked: the charts mark the first step
+/// that reaches it.
+pub const GROKKED: f64 = 0.95;
+
 /// Everything the charts show of a history.
 pub struct Frame {
     /// Right end of the step axis: the run's planned length, so the axis
@@ -50,7 +54,7 @@ impl Frame {
             redundancy: pick(&redundancy),
             size: pick(&size),
             pareto: h.checkpoints.iter().enumerate().map(|(i, c)| (redundancy[i], synergy[i], c.step)).collect(),
-            grok_step: h.first_step(|r| r.test_acc, 0.95),
+            grok_step: h.first_step(|r| r.test_acc, GROKKED),
             cursor,
             every: h.config.every,
         }

@@ -5,7 +5,7 @@
 
 mod frame;
 
-pub use frame::{csv, Frame};
+pub use frame::{csv, Frame, GROKKED};
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
@@ -121,7 +121,9 @@ where
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let px = font_px(area);
-    let mut chart = ChartBuilder::on(area)
+    // The key goes in a strip below the plot, where it never hides a curve.
+    let (plot, strip) = area.split_vertically(area.dim_in_pixel().1 as i32 - 2 * px as i32);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(title, ("sans-serif", px + 2))
         .margin(px / 2)
         .margin_right(px * 2)
@@ -149,32 +151,22 @@ where
             ("sans-serif", px).into_font().color(&MARK),
         )))?;
     }
+    let mut entries = Vec::new();
     for l in lines {
         let style = l.color.stroke_width(2);
-        chart
-            .draw_series(LineSeries::new(l.points.iter().copied(), style))?
-            .label(l.label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
+        chart.draw_series(LineSeries::new(l.points.iter().copied(), style))?;
+        entries.push((l.label.to_string(), style));
     }
     let vertical = |step: u32, style: ShapeStyle| PathElement::new([(step as f64, y_lo), (step as f64, y_hi)], style);
     if let Some(g) = f.grok_step {
-        chart
-            .draw_series(std::iter::once(vertical(g, TEST.mix(0.6).stroke_width(2))))?
-            .label(format!("test accuracy 95% at step {g}"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], TEST.mix(0.6).stroke_width(2)));
+        let style = TEST.mix(0.6).stroke_width(2);
+        chart.draw_series(std::iter::once(vertical(g, style)))?;
+        entries.push((format!("95 % test accuracy (step {g})"), style));
     }
     if let Some(c) = f.cursor {
         chart.draw_series(std::iter::once(vertical(c, MARK.stroke_width(1))))?;
     }
-    if !lines.iter().all(|l| l.points.is_empty()) {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::MiddleRight)
-            .label_font(("sans-serif", px))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()?;
-    }
+    key(&strip, px, &entries)?;
     // A log axis has no reverse translation in plotters, so invert it here:
     // ln(step) is linear in x across the plotting area.
     let (xs, ys) = chart.plotting_area().get_pixel_range();
@@ -184,6 +176,23 @@ where
         let t = (x - xs.start) as f64 / (xs.end - xs.start - 1).max(1) as f64;
         inside.then(|| (t * ln_max).exp().round() as u32)
     }))
+}
+
+/// One row of line samples and labels, from the left of the plot.
+fn key<DB: DrawingBackend>(
+    strip: &DrawingArea<DB, Shift>,
+    px: u32,
+    entries: &[(String, ShapeStyle)],
+) -> Result<(), DB> {
+    let font: TextStyle = ("sans-serif", px).into();
+    let (px, y) = (px as i32, px as i32 / 2);
+    let mut x = 3 * px;
+    for (label, style) in entries {
+        strip.draw(&PathElement::new([(x, y + px / 2), (x + 18, y + px / 2)], *style))?;
+        strip.draw(&Text::new(label.clone(), (x + 22, y), font.clone()))?;
+        x += 22 + strip.estimate_text_size(label, &font)?.0 as i32 + px;
+    }
+    Ok(())
 }
 
 /// Normalised synergy against normalised redundancy, one dot per checkpoint,

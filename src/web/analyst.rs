@@ -59,7 +59,8 @@ fn parse(data: &JsValue) -> Done {
 /// Reads back what `measure_checkpoint` wrote (JSON has no NaN: a
 /// non-finite measure arrives as null and is refused here).
 fn checkpoint(v: &Value) -> Option<Checkpoint> {
-    let list = |k: &str| -> Option<Vec<usize>> { v[k].as_array()?.iter().map(|x| x.as_u64().map(|n| n as usize)).collect() };
+    let list =
+        |k: &str| -> Option<Vec<usize>> { v[k].as_array()?.iter().map(|x| x.as_u64().map(|n| n as usize)).collect() };
     Some(Checkpoint {
         step: v["step"].as_u64()? as u32,
         synergy: v["synergy"].as_f64()?,

@@ -11,7 +11,7 @@ mod controls;
 mod dom;
 mod export;
 
-use crate::charts::{Chart, Frame, StepAt};
+use crate::charts::{Chart, Frame, StepAt, GROKKED};
 use crate::checkpoint;
 use crate::config::{RunConfig, PRESETS};
 use crate::engine::{self, gpu::Gpu, Engine, StepRecord};
@@ -404,7 +404,18 @@ fn reset() {
     text("copy", "Copy link");
     text("readout", "");
     for m in
-        ["step", "train_acc", "test_acc", "train_loss", "test_loss", "synergy", "redundancy", "synergy_size", "rate"]
+        [
+        "step",
+        "train_acc",
+        "test_acc",
+        "train_loss",
+        "test_loss",
+        "synergy",
+        "redundancy",
+        "synergy_size",
+        "rate",
+        "grok_step",
+    ]
     {
         metric(m, "");
     }
@@ -492,6 +503,11 @@ async fn drive(run: u32) {
             a.dirty |= STEP_CHARTS;
             ok
         });
+        if let Some(g) = recs.iter().find(|r| r.test_acc >= GROKKED) {
+            if with(|a| a.history.first_step(|r| r.test_acc, GROKKED)) == Some(g.step) {
+                metric("grok_step", &g.step.to_string());
+            }
+        }
         if let Some(last) = with(|a| a.history.steps.last().copied()) {
             publish(&last);
         }

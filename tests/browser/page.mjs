@@ -125,6 +125,19 @@ await check('paper-size-run-on-the-cpu', async (page) => {
   assert(/train accuracy [\d.]+ %/.test(readout), readout);
 });
 
+await check('a-class-watches-it-grok', async (page) => {
+  // The paper's wd2 run long enough to grok (around step 340): the picture for a class.
+  const run = await runToDone(page, 'preset=wd2&steps=450&every=15&autostart=1&backend=cpu&speed=64', 'grokking-run');
+  const grok = Number(await metric(page, 'grok_step'));
+  assert(grok > 200 && grok < 450, `grokked at ${grok}: ${JSON.stringify(run)}`);
+  assert(Number(run.test_acc) >= 0.95, `test accuracy ${run.test_acc}`);
+  // Scrub to just after the grokking step: the readout says what the class sees there.
+  const box = await page.locator('#chart-synergy').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.86, box.y + box.height * 0.5);
+  await page.waitForFunction(() => document.getElementById('readout').textContent.includes('synergy'));
+  await page.screenshot({ path: `${artifacts}/grokking-run-scrubbed.png` });
+});
+
 await check('same-split-and-init-as-native', async (page) => {
   await page.goto(base);
   await page.waitForFunction(() => window.grokscope !== undefined);
