@@ -140,6 +140,8 @@ pub struct Subnetwork {
     /// The checkpoint whose multiplet was taken.
     pub step: u32,
     pub synergy_bits: f64,
+    /// The multiplet mode that chose the neurons (see [`subnetwork`]).
+    pub multiplet_mode: Mode,
     pub neurons: Vec<usize>,
     pub silence: bool,
     pub full: History,
@@ -157,6 +159,11 @@ impl Subnetwork {
 /// Section 7: from a trained run `full` (with checkpoints), retrain from the
 /// same initialisation with only the synergistic multiplet's neurons, and
 /// with only the others. The retrained runs skip the progress measures.
+///
+/// In `mean` mode the most synergistic multiplet is often every cluster (the
+/// whole network, leaving an empty inverse); then the chosen checkpoint is
+/// re-analysed in `union` mode (the authors' code) on the same activations
+/// (the run replayed to that step, bit for bit) and its multiplet is taken.
 pub fn subnetwork(
     full: History,
     step: Option<u32>,
@@ -164,22 +171,29 @@ pub fn subnetwork(
     gpu: Option<&Gpu>,
     threads: usize,
 ) -> Result<Subnetwork, String> {
-    let cp = pick_checkpoint(&full, step)?;
-    let neurons = synergy_neurons(cp);
+    let cp = pick_checkpoint(&full, step)?.clone();
+    let hidden = full.config.hidden as usize;
+    let mut neurons = synergy_neurons(&cp);
+    let (mut synergy_bits, mut multiplet_mode) = (cp.synergy, full.config.mode);
+    if neurons.len() == hidden && full.config.mode == Mode::Mean {
+        let replay = RunConfig { steps: cp.step, every: 0, ..full.config.clone() };
+        let (_, caps, _) = train(&replay, gpu, threads, None, &[cp.step])?;
+        let cap = caps.first().ok_or("the replay kept no activations")?;
+        let (x, rows) = match full.config.samples {
+            crate::config::Samples::Train => (&cap.train, Dataset::new(&full.config).train.len()),
+            crate::config::Samples::All => (&cap.all, all_pairs(full.config.op, full.config.p).len()),
+        };
+        let settings = AnalysisSettings { mode: Mode::Union, ..checkpoint::settings(&full.config) };
+        let a = analysis::analyze(x, rows, hidden, &settings).map_err(|e| format!("union re-analysis at step {}: {e}", cp.step))?;
+        neurons = a.labels.iter().enumerate().filter(|(_, l)| a.synergy.clusters.contains(l)).map(|(j, _)| j).collect();
+        synergy_bits = a.synergy.bits;
+        multiplet_mode = Mode::Union;
+    }
     let c = RunConfig { every: 0, ..full.config.clone() };
-    let mask = mask_of(&neurons, c.hidden as usize, silence);
+    let mask = mask_of(&neurons, hidden, silence);
     let (sub, _, _) = train(&c, gpu, threads, Some(&mask), &[])?;
     let (inverse, _, _) = train(&c, gpu, threads, Some(&mask.inverse()), &[])?;
-    Ok(Subnetwork {
-        query: full.query.clone(),
-        step: cp.step,
-        synergy_bits: cp.synergy,
-        neurons,
-        silence,
-        full,
-        sub,
-        inverse,
-    })
+    Ok(Subnetwork { query: full.query.clone(), step: cp.step, synergy_bits, multiplet_mode, neurons, silence, full, sub, inverse })
 }
 
 /// Writes `<dir>/<name>.svg` (the three test-accuracy curves) and `<name>.json`.
@@ -238,8 +252,9 @@ pub const QUICK_QUERY: &str = "p=59&frac=0.5&hidden=128&steps=1000&every=10";
 /// Seeds of the full and the quick reproduction.
 pub const SEEDS: u32 = 5;
 pub const QUICK_SEEDS: u32 = 1;
-/// Share of the run the early prediction may see.
-pub const PREDICT_FRACTION: f64 = 0.25;
+/// Share of the run the early prediction may see: the first half (see
+/// `predict`'s documentation for why not less).
+pub const PREDICT_FRACTION: f64 = 0.5;
 
 /// The paper's experiments in the order of its figures.
 pub const WEIGHT_DECAY: [&str; 4] = ["wd0.1", "wd2", "wd10", "wd50"];
@@ -615,6 +630,7 @@ fn sensitivity(c: &RunConfig, caps: &[Capture], quick: bool) -> Result<String, S
     let rows_all = all_pairs(c.op, c.p).len();
     let base = checkpoint::settings(c);
     let _ = quick;
+    let mut ranges: Vec<(u32, Mode, f64, f64)> = Vec::new();
     writeln!(s, "Activations of `{}` re-analysed at steps {}; bits of the most synergistic (min O-information) and most redundant (max) multiplet, and the synergistic multiplet's size.\n",
         crate::url::to_query(c), caps.iter().map(|c| c.step.to_string()).collect::<Vec<_>>().join(", ")).unwrap();
     writeln!(s, "| step | mode | ties | samples | synergy (bits) | redundancy (bits) | sub-network (neurons) |").unwrap();
@@ -625,12 +641,30 @@ fn sensitivity(c: &RunConfig, caps: &[Capture], quick: bool) -> Result<String, S
                 for (samples, x, rows) in [("train", &cap.train, rows_train), ("all", &cap.all, rows_all)] {
                     let settings = AnalysisSettings { mode, ties, ..base.clone() };
                     let cell = match analysis::analyze(x, rows, hidden, &settings) {
-                        Ok(a) => format!("{:.4} | {:.4} | {}", a.synergy.bits, a.redundancy.bits, a.synergy.neurons),
+                        Ok(a) => {
+                            ranges.push((cap.step, mode, a.synergy.bits, a.redundancy.bits));
+                            format!("{:.4} | {:.4} | {}", a.synergy.bits, a.redundancy.bits, a.synergy.neurons)
+                        }
                         Err(e) => format!("— | — | ({e})"),
                     };
                     writeln!(s, "| {} | {} | {} | {samples} | {cell} |", cap.step, mode.name(), ties.name()).unwrap();
                 }
             }
+        }
+    }
+    writeln!(s, "\nRange over the three tie rules and two sample sets, per checkpoint and mode:\n").unwrap();
+    for cap in caps {
+        for mode in Mode::ALL {
+            let v: Vec<&(u32, Mode, f64, f64)> = ranges.iter().filter(|r| r.0 == cap.step && r.1 == mode).collect();
+            if v.is_empty() {
+                continue;
+            }
+            let span = |f: fn(&(u32, Mode, f64, f64)) -> f64| {
+                let lo = v.iter().map(|r| f(r)).fold(f64::INFINITY, f64::min);
+                let hi = v.iter().map(|r| f(r)).fold(f64::NEG_INFINITY, f64::max);
+                format!("{lo:.3} to {hi:.3} bits")
+            };
+            writeln!(s, "- step {}, `{}`: synergy {}, redundancy {}", cap.step, mode.name(), span(|r| r.2), span(|r| r.3)).unwrap();
         }
     }
     Ok(s)
@@ -757,7 +791,7 @@ fn report(
         let g = |h: &History| fmt_step(h.first_step(|r| r.test_acc, predict::GROKKED));
         let fin = |h: &History| h.steps.last().map_or(0.0, |r| r.test_acc);
         writeln!(w, "### {name}, seed {}\n", s.full.config.seed).unwrap();
-        writeln!(w, "Multiplet of the run's most synergistic checkpoint (step {}, {:.4} bits): {} of {} neurons; retrained from the same initialisation with the other neurons' W1 rows zeroed after every step (the authors' masking), and the inverse.\n", s.step, s.synergy_bits, s.neurons.len(), s.full.config.hidden).unwrap();
+        writeln!(w, "Multiplet of the run's most synergistic checkpoint (step {}, {:.4} bits, `{}` multiplets{}): {} of {} neurons; retrained from the same initialisation with the other neurons' W1 rows zeroed after every step (the authors' masking), and the inverse.\n", s.step, s.synergy_bits, s.multiplet_mode.name(), if s.multiplet_mode != s.full.config.mode { ": the run's own multiplet was every cluster, so this checkpoint was re-analysed in union mode" } else { "" }, s.neurons.len(), s.full.config.hidden).unwrap();
         writeln!(w, "| network | neurons | grokked (test ≥ 95 %) | final test acc |\n|---|---|---|---|").unwrap();
         let n = s.full.config.hidden as usize;
         for (label, h, k) in [("full", &s.full, n), ("synergistic", &s.sub, s.neurons.len()), ("inverse", &s.inverse, n - s.neurons.len())] {
@@ -765,7 +799,7 @@ fn report(
         }
         writeln!(w, "\n![test accuracy of the sub-networks](fig/subnetwork_{name}.svg)\n").unwrap();
         if s.neurons.len() == n {
-            writeln!(w, "The most synergistic multiplet holds every cluster, so the sub-network is the whole network and its inverse is empty: in `mean` mode the minimum O-information is often reached by the largest multiplet. `--mode union` (the authors') gives smaller multiplets.\n").unwrap();
+            writeln!(w, "The most synergistic multiplet holds every neuron, so the sub-network is the whole network and its inverse is empty.\n").unwrap();
         }
     }
 
