@@ -73,6 +73,10 @@ fn every_chart_draws_its_data() {
             Chart::Pareto => assert_eq!(s.matches("<circle").count(), h.checkpoints.len() + 1, "pareto dots"),
         }
     }
+    // The phases read off the measures are named on their chart.
+    let (measures, _) = svg(Chart::Measures, &f);
+    assert!(!f.phases.is_empty(), "phases labelled");
+    assert!(f.phases.iter().any(|b| measures.contains(b.phase.name())), "a phase is named");
     let (acc, _) = svg(Chart::Accuracy, &f);
     assert!(acc.contains("95 % test accuracy (step 340)"), "the grokking step is marked");
     let words: Vec<&str> = acc.split(['<', '>']).map(str::trim).collect();

@@ -4,10 +4,8 @@
 use crate::analysis::smooth;
 use crate::engine::StepRecord;
 use crate::history::{Checkpoint, History};
-
-/// Test accuracy that counts as grokked: the charts mark the first step
-/// that reaches it.
-pub const GROKKED: f64 = 0.95;
+use crate::phases::{self, PhaseBand};
+use crate::predict::GROKKED;
 
 /// Everything the charts show of a history.
 pub struct Frame {
@@ -27,6 +25,8 @@ pub struct Frame {
     pub pareto: Vec<(f64, f64, u32)>,
     /// First step whose test accuracy reaches 95 %.
     pub grok_step: Option<u32>,
+    /// The paper's phases read off the measures so far (`phases`).
+    pub phases: Vec<PhaseBand>,
     /// The step being scrubbed or hovered.
     pub cursor: Option<u32>,
     /// Steps between checkpoints (0: no progress measures).
@@ -55,6 +55,7 @@ impl Frame {
             size: pick(&size),
             pareto: h.checkpoints.iter().enumerate().map(|(i, c)| (redundancy[i], synergy[i], c.step)).collect(),
             grok_step: h.first_step(|r| r.test_acc, GROKKED),
+            phases: phases::phases_of(h),
             cursor,
             every: h.config.every,
         }

@@ -5,8 +5,10 @@
 
 mod frame;
 
-pub use frame::{csv, Frame, GROKKED};
+pub use frame::{csv, Frame};
 
+use crate::phases::Phase;
+use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -74,8 +76,9 @@ impl Chart {
         };
         let measures_note = f.measures_note();
         let text = match self {
-            Chart::Measures | Chart::Size => (title, measures_note.as_str()),
-            _ => (title, "press Start"),
+            Chart::Measures => (title, measures_note.as_str(), true),
+            Chart::Size => (title, measures_note.as_str(), false),
+            _ => (title, "press Start", false),
         };
         let step_at = match self {
             Chart::Loss => {
@@ -107,11 +110,12 @@ fn font_px<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> u32 {
     }
 }
 
-/// `note`: what to say while every line is empty.
+/// `note`: what to say while every line is empty; `named`: whether to name
+/// the phase bands.
 fn step_chart<DB, Y>(
     area: &DrawingArea<DB, Shift>,
     f: &Frame,
-    (title, note): (&str, &str),
+    (title, note, named): (&str, &str, bool),
     y: Y,
     lines: &[Line],
 ) -> Result<StepAt, DB>
@@ -151,6 +155,7 @@ where
             ("sans-serif", px).into_font().color(&MARK),
         )))?;
     }
+    phase_bands(&mut chart, f, (y_lo, y_hi), named, px)?;
     let mut entries = Vec::new();
     for l in lines {
         let style = l.color.stroke_width(2);
@@ -176,6 +181,40 @@ where
         let t = (x - xs.start) as f64 / (xs.end - xs.start - 1).max(1) as f64;
         inside.then(|| (t * ln_max).exp().round() as u32)
     }))
+}
+
+/// The phases as tinted bands behind the curves; named on the chart of
+/// the measures they are read from, where a band is wide enough.
+fn phase_bands<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<DB, Cartesian2d<WithKeyPoints<LogCoord<f64>>, Y>>,
+    f: &Frame,
+    (y_lo, y_hi): (f64, f64),
+    named: bool,
+    px: u32,
+) -> Result<(), DB> {
+    let font: TextStyle = ("sans-serif", px).into_font().color(&MARK).into();
+    for b in &f.phases {
+        let (from, to) = (b.from_step as f64, b.to_step.max(b.from_step + 1) as f64);
+        chart.draw_series(std::iter::once(Rectangle::new([(from, y_lo), (to, y_hi)], phase_tint(b.phase).filled())))?;
+        let width = chart.backend_coord(&(to, y_hi)).0 - chart.backend_coord(&(from, y_hi)).0;
+        let text = chart.plotting_area().estimate_text_size(b.phase.name(), &font)?.0 as i32;
+        if named && text + 4 < width {
+            chart.draw_series(std::iter::once(Text::new(b.phase.name(), (from, y_hi), font.clone())))?;
+        }
+    }
+    Ok(())
+}
+
+/// A light tint per phase, in the paper's order.
+fn phase_tint(p: Phase) -> RGBColor {
+    match p {
+        Phase::FeatureLearning => RGBColor(234, 242, 250),
+        Phase::Emergence => RGBColor(252, 233, 243),
+        Phase::Divergence => RGBColor(254, 241, 226),
+        Phase::DelayedEmergence => RGBColor(241, 233, 251),
+        Phase::Decoupling => RGBColor(230, 246, 239),
+        Phase::Finalising => RGBColor(241, 241, 241),
+    }
 }
 
 /// One row of line samples and labels, from the left of the plot.

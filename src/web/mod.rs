@@ -11,11 +11,12 @@ mod controls;
 mod dom;
 mod export;
 
-use crate::charts::{Chart, Frame, StepAt, GROKKED};
+use crate::charts::{Chart, Frame, StepAt};
 use crate::checkpoint;
 use crate::config::{RunConfig, PRESETS};
 use crate::engine::{self, gpu::Gpu, Engine, StepRecord};
 use crate::history::History;
+use crate::predict::GROKKED;
 use crate::url;
 use dom::{by_id, message, metric, now_ms, on, text};
 use plotters::prelude::IntoDrawingArea;
@@ -61,7 +62,6 @@ fn bit(c: Chart) -> u8 {
 }
 const ALL_CHARTS: u8 = 0b11111;
 const STEP_CHARTS: u8 = 0b00011;
-const MEASURE_CHARTS: u8 = 0b11100;
 /// Checkpoints waiting for the worker before training waits for them.
 const BACKLOG: u32 = 2;
 
@@ -403,8 +403,8 @@ fn reset() {
     });
     text("copy", "Copy link");
     text("readout", "");
-    for m in
-        [
+    text("prediction", "");
+    for m in [
         "step",
         "train_acc",
         "test_acc",
@@ -415,8 +415,8 @@ fn reset() {
         "synergy_size",
         "rate",
         "grok_step",
-    ]
-    {
+        "phase",
+    ] {
         metric(m, "");
     }
     set_state(State::Idle);
@@ -567,7 +567,8 @@ fn received(d: analyst::Done) {
         a.pending = a.pending.saturating_sub(1);
         if let Ok(cp) = &d.result {
             a.history.checkpoints.push(cp.clone());
-            a.dirty |= MEASURE_CHARTS;
+            // Every step chart shows the phase bands too.
+            a.dirty = ALL_CHARTS;
         }
         true
     });
@@ -576,6 +577,12 @@ fn received(d: analyst::Done) {
             metric("synergy", &number(cp.synergy));
             metric("redundancy", &number(cp.redundancy));
             metric("synergy_size", &cp.synergy_size.to_string());
+            let (phase, prediction) = with(|a| {
+                let bands = crate::phases::phases_of(&a.history);
+                (bands.last().map_or("", |b| b.phase.name()), crate::predict::predict_live(&a.history).message)
+            });
+            metric("phase", phase);
+            text("prediction", &prediction);
         }
         Err(e) if fresh => message(&format!("A checkpoint's analysis failed: {e}")),
         _ => {}
@@ -640,6 +647,9 @@ fn hover(c: Chart, p: (i32, i32)) {
             number(r.train_loss),
             number(r.test_loss)
         );
+        if let Some(p) = crate::phases::phase_at(&crate::phases::phases_of(&a.history), step) {
+            line += &format!("; phase: {}", p.name());
+        }
         if let Some(cp) = a.history.checkpoints.iter().rev().find(|cp| cp.step <= step) {
             line += &format!(
                 "; at step {}: synergy {} bits, redundancy {} bits, synergistic sub-network {} neurons",

@@ -131,6 +131,9 @@ await check('a-class-watches-it-grok', async (page) => {
   const grok = Number(await metric(page, 'grok_step'));
   assert(grok > 200 && grok < 450, `grokked at ${grok}: ${JSON.stringify(run)}`);
   assert(Number(run.test_acc) >= 0.95, `test accuracy ${run.test_acc}`);
+  const phase = await metric(page, 'phase');
+  assert(['emergence', 'decoupling', 'finalising', 'delayed emergence'].includes(phase), `phase at the end: ${phase}`);
+  assert((await page.textContent('#prediction')).length > 0, 'a prediction is shown');
   // Scrub to just after the grokking step: the readout says what the class sees there.
   const box = await page.locator('#chart-synergy').boundingBox();
   await page.mouse.move(box.x + box.width * 0.86, box.y + box.height * 0.5);
