@@ -208,6 +208,7 @@ fn scores(s_level: f64, ds: i8, dr: i8, dz: i8, dl: i8) -> [f64; 6] {
 
 /// Labels the checkpoints of `c` with the paper's phases (see the module
 /// documentation for the rule). Empty when there are no checkpoints.
+#[allow(clippy::needless_range_loop)]
 pub fn label(c: &Curves) -> Vec<PhaseBand> {
     let n = c.steps.len();
     assert!(c.synergy.len() == n && c.redundancy.len() == n, "curves and steps differ in length");

@@ -237,7 +237,7 @@ mod tests {
             .map(|s| StepRecord {
                 step: s,
                 train_loss: 1.0,
-                train_acc: acc[((s + 9) / 10 - 1) as usize],
+                train_acc: acc[(s.div_ceil(10) - 1) as usize],
                 test_loss: 1.0,
                 test_acc: if s > 600 { 0.99 } else { 0.1 },
             })

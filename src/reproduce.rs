@@ -537,7 +537,7 @@ fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
         svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
         overview.push((format!("fig/{file}"), title));
         // Pareto plots of the sweep's first seeds.
-        let trails: Vec<(String, RGBColor, Vec<(f64, f64, u32)>)> = presets
+        let trails: Vec<rc::Trail> = presets
             .iter()
             .enumerate()
             .filter_map(|(i, p)| {
@@ -856,7 +856,7 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     // Section 4 / REFERENCE: delayed grokking at low weight decay.
     let ok = all_grok("wd0.1")
         && runs_of(runs, "wd0.1").iter().all(|r| r.memorised.zip(r.grokked).is_some_and(|(m, g)| g >= 5 * m.max(1)));
-    let short = runs_of(runs, "wd0.1").first().map_or(false, |r| r.history.config.steps < 1969);
+    let short = runs_of(runs, "wd0.1").first().is_some_and(|r| r.history.config.steps < 1969);
     out.push(Claim {
         claim: "wd 0.1 memorises early and groks much later (delayed grokking)".into(),
         verdict: verdict(ok),

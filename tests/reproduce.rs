@@ -115,7 +115,7 @@ fn subnetwork_writes_three_curves() {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("subnetwork.json")).unwrap()).unwrap();
     assert_eq!(json["step"], 20);
     let neurons = json["neurons"].as_array().unwrap().len();
-    assert!(neurons >= 1 && neurons <= 24);
+    assert!((1..=24).contains(&neurons));
     for run in ["full", "sub", "inverse"] {
         assert_eq!(json[run]["steps"].as_array().unwrap().len(), 40, "{run}");
     }

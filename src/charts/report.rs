@@ -186,12 +186,15 @@ pub fn step_plot<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, plot: &StepP
     Ok(())
 }
 
+/// A run in a Pareto plot: its label, colour and (redundancy, synergy, step) dots.
+pub type Trail = (String, RGBColor, Vec<(f64, f64, u32)>);
+
 /// Normalised synergy (y) against normalised redundancy (x) for several
 /// runs, each a trail of dots darker as training goes on, in its colour's hue.
 pub fn pareto_plot<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
-    runs: &[(String, RGBColor, Vec<(f64, f64, u32)>)],
+    runs: &[Trail],
     step_max: f64,
 ) -> Result<(), DB> {
     area.fill(&WHITE)?;
