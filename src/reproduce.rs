@@ -250,6 +250,8 @@ pub struct Options {
     /// Run the sub-network experiment for wd2 and alpha8.
     pub subnetwork: bool,
     pub quiet: bool,
+    /// Only these presets (empty: every experiment).
+    pub only: Vec<String>,
 }
 
 /// What `--quick` changes in every preset: a smaller task and fewer steps.
@@ -394,7 +396,14 @@ pub fn reproduce(o: &Options) -> Result<(), String> {
     }
     let over = o.query.clone().or_else(|| o.quick.then(|| QUICK_QUERY.to_string())).unwrap_or_default();
     let gpu = open_gpu(o.backend)?;
-    let presets: Vec<&'static str> = WEIGHT_DECAY.iter().chain(&ALPHA).copied().collect();
+    let presets: Vec<&'static str> =
+        WEIGHT_DECAY.iter().chain(&ALPHA).copied().filter(|p| o.only.is_empty() || o.only.iter().any(|q| q == p)).collect();
+    if let Some(bad) = o.only.iter().find(|q| !WEIGHT_DECAY.iter().chain(&ALPHA).any(|p| p == q)) {
+        return Err(format!("--only: '{bad}' is not one of the paper's experiments"));
+    }
+    if presets.is_empty() {
+        return Err("--only selects no experiment".into());
+    }
     let total = presets.len() * o.seeds as usize;
     let mut runs: Vec<Run> = Vec::new();
     let mut captures: Vec<Capture> = Vec::new();
@@ -701,7 +710,11 @@ fn report(
         if o.seeds != if o.quick { QUICK_SEEDS } else { SEEDS } { format!(" --seeds {}", o.seeds) } else { String::new() }
     )
     .unwrap();
-    writeln!(w, "- Experiments: {} with {} seed(s) each (init seed 0..{}; the train/test split is fixed, split_seed {}).", WEIGHT_DECAY.iter().chain(&ALPHA).copied().collect::<Vec<_>>().join(", "), o.seeds, o.seeds.saturating_sub(1), c0.split_seed).unwrap();
+    writeln!(w, "- Experiments: {} with {} seed(s) each (init seed 0..{}; the train/test split is fixed, split_seed {}).", {
+        let mut names: Vec<&str> = runs.iter().map(|r| r.preset).collect();
+        names.dedup();
+        names.join(", ")
+    }, o.seeds, o.seeds.saturating_sub(1), c0.split_seed).unwrap();
     writeln!(w, "- Shared settings: p = {}, hidden = {}, {} steps, progress measures every {} steps, {} clusters, `{}` multiplets, `{}` ties, `{}` samples{}.", c0.p, c0.hidden, c0.steps, c0.every, c0.clusters, c0.mode.name(), c0.ties.name(), c0.samples.name(), if over.is_empty() { String::new() } else { format!("; parameters over every preset: `{over}`") }).unwrap();
     writeln!(w, "- Engine: {}. Total time {:.0} s (training and analysis per run in the table below).", runs[0].history.backend, seconds).unwrap();
     writeln!(w, "- Each run's history (every step, every checkpoint) is in `runs/<preset>_seed<k>.json`, the format of `grokscope train --out`.").unwrap();
@@ -853,13 +866,14 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
         parts.join("; ")
     };
     let verdict = |ok: bool| if ok { "held" } else { "not held" };
+    let gate = |v: &'static str, needs: &[&str]| if needs.iter().any(|p| runs_of(runs, p).is_empty()) { "not run" } else { v };
     // Section 4 / REFERENCE: delayed grokking at low weight decay.
     let ok = all_grok("wd0.1")
         && runs_of(runs, "wd0.1").iter().all(|r| r.memorised.zip(r.grokked).is_some_and(|(m, g)| g >= 5 * m.max(1)));
     let short = runs_of(runs, "wd0.1").first().is_some_and(|r| r.history.config.steps < 1969);
     out.push(Claim {
         claim: "wd 0.1 memorises early and groks much later (delayed grokking)".into(),
-        verdict: verdict(ok),
+        verdict: gate(verdict(ok), &["wd0.1"]),
         evidence: format!(
             "grokked in {} seeds; {}{}",
             count("wd0.1", &|r| r.grokked.is_some()),
@@ -871,27 +885,27 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     let ok = all_grok("wd2") && g2.zip(g01).map_or(all_grok("wd2") && !all_grok("wd0.1"), |(a, b)| a < b);
     out.push(Claim {
         claim: "wd 2 groks, sooner and more sharply than wd 0.1".into(),
-        verdict: verdict(ok),
+        verdict: gate(verdict(ok), &["wd0.1", "wd2"]),
         evidence: format!("grokked in {} seeds, mean step {} vs wd 0.1 {}; {}", count("wd2", &|r| r.grokked.is_some()), g2.map_or("never".into(), |v| format!("{v:.0}")), g01.map_or("never".into(), |v| format!("{v:.0}")), vs_ref("wd2")),
     });
     out.push(Claim {
         claim: "wd 10 and wd 50 do not grok (appendix A, Figure 9)".into(),
-        verdict: verdict(none_grok("wd10") && none_grok("wd50")),
+        verdict: gate(verdict(none_grok("wd10") && none_grok("wd50")), &["wd10", "wd50"]),
         evidence: format!("grokked: wd 10 {}, wd 50 {}", count("wd10", &|r| r.grokked.is_some()), count("wd50", &|r| r.grokked.is_some())),
     });
     out.push(Claim {
         claim: "wd 50 and alpha 1 do not even memorise (REFERENCE.md)".into(),
-        verdict: verdict(none_memorise("wd50") && none_memorise("alpha1")),
+        verdict: gate(verdict(none_memorise("wd50") && none_memorise("alpha1")), &["wd50", "alpha1"]),
         evidence: format!("memorised: wd 50 {}, alpha 1 {}", count("wd50", &|r| r.memorised.is_some()), count("alpha1", &|r| r.memorised.is_some())),
     });
     out.push(Claim {
         claim: "alpha 8 without weight decay, constrained norm, groks (section 5.3)".into(),
-        verdict: verdict(all_grok("alpha8")),
+        verdict: gate(verdict(all_grok("alpha8")), &["alpha8"]),
         evidence: format!("grokked in {} seeds; {}", count("alpha8", &|r| r.grokked.is_some()), vs_ref("alpha8")),
     });
     out.push(Claim {
         claim: "alpha 1 and alpha 50 do not grok (section 6)".into(),
-        verdict: verdict(none_grok("alpha1") && none_grok("alpha50")),
+        verdict: gate(verdict(none_grok("alpha1") && none_grok("alpha50")), &["alpha1", "alpha50"]),
         evidence: format!("grokked: alpha 1 {}, alpha 50 {}", count("alpha1", &|r| r.grokked.is_some()), count("alpha50", &|r| r.grokked.is_some())),
     });
     // Section 5: emergence before grokking.
@@ -912,7 +926,7 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     let div2 = runs_of(runs, "wd2").iter().filter(|r| r.phases.iter().any(|b| b.phase == Phase::Divergence)).count();
     out.push(Claim {
         claim: "low weight decay (0.1) shows divergence then delayed emergence; high (2) does not (section 5.2)".into(),
-        verdict: verdict(div01 == runs_of(runs, "wd0.1").len() && div01 > 0 && div2 == 0),
+        verdict: gate(verdict(div01 == runs_of(runs, "wd0.1").len() && div01 > 0 && div2 == 0), &["wd0.1", "wd2"]),
         evidence: format!(
             "divergence: wd 0.1 {}, wd 2 {}; delayed emergence: wd 0.1 {}{}",
             has("wd0.1", Phase::Divergence),
@@ -923,7 +937,7 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     });
     out.push(Claim {
         claim: "high weight decay (2) ends in a flat finalising phase (section 5.2)".into(),
-        verdict: verdict(runs_of(runs, "wd2").iter().all(|r| r.phases.last().is_some_and(|b| b.phase == Phase::Finalising))),
+        verdict: gate(verdict(runs_of(runs, "wd2").iter().all(|r| r.phases.last().is_some_and(|b| b.phase == Phase::Finalising))), &["wd2"]),
         evidence: format!("runs ending in finalising: wd 2 {}", count("wd2", &|r| r.phases.last().is_some_and(|b| b.phase == Phase::Finalising))),
     });
     let right = runs.iter().filter(|r| r.prediction.groks == r.grokked.is_some()).count();

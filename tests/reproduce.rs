@@ -164,3 +164,15 @@ fn reproduce_quick_writes_a_complete_report() {
         assert!(dir.join(format!("fig/subnetwork_{name}.json")).exists());
     }
 }
+
+#[test]
+fn reproduce_names_what_it_cannot_run() {
+    let dir = scratch("reproduce-bad");
+    let out = grokscope(&["reproduce", "--only", "wd3", "--backend", "cpu", "--out", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("'wd3'"), "{err}");
+    let out = grokscope(&["reproduce", "--quick", "--backend", "cpu"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--out"));
+    let out = grokscope(&["subnetwork", "p=13&hidden=16&steps=10&every=0", "--backend", "cpu"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("every > 0"));
+}

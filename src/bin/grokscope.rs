@@ -23,7 +23,7 @@ const USAGE: &str = "usage:
   grokscope fingerprint \"QUERY\"
       Prints a digest of the run's split and initial weights (equal on every target).
   grokscope reproduce --out DIR [--seeds N] [--quick] [--mode mean|union] [--backend auto|gpu|cpu]
-                      [--query \"QUERY\"] [--threads N] [--no-subnetwork] [--quiet]
+                      [--query \"QUERY\"] [--only wd2,alpha8,...] [--threads N] [--no-subnetwork] [--quiet]
       Runs every experiment of the paper (wd0.1, wd2, wd10, wd50, alpha1, alpha8, alpha50; seeds 0..N,
       5 by default, 1 with --quick) and writes DIR/REPORT.md with SVG figures (DIR/fig/), each run's
       history (DIR/runs/), the claims' verdicts, phases, the early-synergy prediction, the sub-network
@@ -211,6 +211,7 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
         threads: 0,
         subnetwork: true,
         quiet: false,
+        only: Vec::new(),
     };
     let mut out = None;
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
@@ -223,6 +224,7 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
             Long("query") => o.query = Some(value(&mut args)?),
             Long("threads") => o.threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
             Long("no-subnetwork") => o.subnetwork = false,
+            Long("only") => o.only = value(&mut args)?.split(',').map(|s| s.trim().to_string()).collect(),
             Long("quiet") => o.quiet = true,
             other => return Err(format!("{}\n{USAGE}", other.unexpected())),
         }
