@@ -219,25 +219,22 @@ fn test() -> Result {
     run(Command::new("node").current_dir(&root).args(["tests/browser/page.mjs", &url, query, native.trim()]))
 }
 
-/// The engine benchmark, then the PyTorch baseline in the same run. The
-/// baseline's Python is $GROKSCOPE_TORCH_PYTHON, else /tmp/torchvenv's (see
-/// BENCHMARKS.md for how it is made), else python3.
+/// A baseline's Python: $VAR, else the venv BENCHMARKS.md describes, else python3.
+fn python(var: &str, venv: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| if Path::new(venv).exists() { venv.into() } else { "python3".into() })
+}
+
+/// The engine benchmark then the PyTorch baseline, and the analysis
+/// benchmark then the numpy + scikit-learn baseline, each pair in one run.
 fn bench() -> Result {
     let root = root();
     run(Command::new(env!("CARGO")).current_dir(&root).args(["bench", "--bench", "engine"]))?;
-    let python = std::env::var("GROKSCOPE_TORCH_PYTHON").unwrap_or_else(|_| {
-        let venv = "/tmp/torchvenv/bin/python";
-        if Path::new(venv).exists() {
-            venv.into()
-        } else {
-            "python3".into()
-        }
-    });
+    let torch = python("GROKSCOPE_TORCH_PYTHON", "/tmp/torchvenv/bin/python");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [1, cores] {
         let t = threads.to_string();
         let script = root.join("bench/torch_baseline.py");
-        match output(Command::new(&python).arg(&script).args(["--steps", "100", "--threads", &t])) {
+        match output(Command::new(&torch).arg(&script).args(["--steps", "100", "--threads", &t])) {
             Ok(json) => {
                 let rate: f64 = json
                     .split("\"steps_per_s\":")
@@ -252,5 +249,10 @@ fn bench() -> Result {
             }
         }
     }
-    Ok(())
+    run(Command::new(env!("CARGO")).current_dir(&root).args(["bench", "--bench", "analysis"]))?;
+    // One BLAS thread: with two on two cores the baseline's small factorisations slow down.
+    run(Command::new(python("GROKSCOPE_ORACLE_PYTHON", "/tmp/venv/bin/python"))
+        .current_dir(&root)
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .args(["bench/analysis_oracle.py", "target/bench_checkpoint.npy", "4"]))
 }
