@@ -138,7 +138,7 @@ impl Engine {
         }
     }
 
-    /// `webgpu`/`gpu` or `cpu`, and a description for people.
+    /// For people: the GPU adapter's name and backend, or "CPU".
     pub fn describe(&self) -> String {
         match self {
             Engine::Cpu(_) => "CPU".into(),
