@@ -21,6 +21,7 @@ pub mod reproduce;
 #[path = "charts/report.rs"]
 pub mod report_charts;
 pub mod rng;
+pub mod subnet;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]

@@ -31,11 +31,24 @@ pub struct Frame {
     pub cursor: Option<u32>,
     /// Steps between checkpoints (0: no progress measures).
     pub every: u32,
+    /// Runs of the same configuration with the next init seeds, drawn
+    /// thin on the accuracy chart: (train, test) accuracy per run.
+    pub seed_runs: Vec<(Vec<(f64, f64)>, Vec<(f64, f64)>)>,
+    /// (step, min, max) of train and test accuracy over every seed (the
+    /// primary run too); empty with one seed.
+    pub train_band: Vec<(f64, f64, f64)>,
+    pub test_band: Vec<(f64, f64, f64)>,
 }
 
 impl Frame {
     /// At most about `points` points per curve, spread evenly on the log axis.
     pub fn new(h: &History, cursor: Option<u32>, points: usize) -> Frame {
+        Frame::with_seeds(h, &[], cursor, points)
+    }
+
+    /// `new`, with `others` (the same configuration, other init seeds)
+    /// overlaid on the accuracy chart with a min-max band.
+    pub fn with_seeds(h: &History, others: &[History], cursor: Option<u32>, points: usize) -> Frame {
         let steps = h.config.steps.max(h.steps.last().map_or(0, |r| r.step)).max(2);
         let kept = decimate(h.steps.iter().map(|r| r.step), steps, points);
         let series =
@@ -58,7 +71,45 @@ impl Frame {
             phases: phases::phases_of(h),
             cursor,
             every: h.config.every,
+            seed_runs: others
+                .iter()
+                .map(|o| {
+                    let own = |m: fn(&StepRecord) -> f64| {
+                        kept.iter().filter_map(|&i| o.steps.get(i)).map(|r| (r.step as f64, m(r))).collect()
+                    };
+                    (own(|r| r.train_acc), own(|r| r.test_acc))
+                })
+                .collect(),
+            train_band: band(h, others, &kept, |r| r.train_acc),
+            test_band: band(h, others, &kept, |r| r.test_acc),
         }
+    }
+
+    /// No data, a step axis up to `steps` (for charts drawn from elsewhere).
+    pub fn blank(steps: u32) -> Frame {
+        Frame {
+            steps: steps.max(2),
+            train_acc: Vec::new(),
+            test_acc: Vec::new(),
+            train_loss: Vec::new(),
+            test_loss: Vec::new(),
+            synergy: Vec::new(),
+            redundancy: Vec::new(),
+            size: Vec::new(),
+            pareto: Vec::new(),
+            grok_step: None,
+            phases: Vec::new(),
+            cursor: None,
+            every: 0,
+            seed_runs: Vec::new(),
+            train_band: Vec::new(),
+            test_band: Vec::new(),
+        }
+    }
+
+    /// How many runs the accuracy chart shows.
+    pub fn seeds(&self) -> usize {
+        1 + self.seed_runs.len()
     }
 
     pub fn step_max(&self) -> f64 {
@@ -87,6 +138,22 @@ impl Frame {
     pub fn size_max(&self) -> f64 {
         self.size.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1
     }
+}
+
+/// (step, min, max) of `m` over the primary run and `others` at the kept
+/// steps (records are one per step, so index `i` is the same step in each).
+fn band(h: &History, others: &[History], kept: &[usize], m: fn(&StepRecord) -> f64) -> Vec<(f64, f64, f64)> {
+    if others.is_empty() {
+        return Vec::new();
+    }
+    kept.iter()
+        .map(|&i| {
+            let r = &h.steps[i];
+            let vals = std::iter::once(m(r)).chain(others.iter().filter_map(|o| o.steps.get(i)).map(m));
+            let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            (r.step as f64, lo, hi)
+        })
+        .collect()
 }
 
 /// Indices of the items to draw: the first in each of `points` equal bins

@@ -87,6 +87,10 @@ impl Chart {
                 step_chart(area, f, text, r.log_scale().with_key_points(ticks), &lines)?
             }
             Chart::Size => step_chart(area, f, text, 0f64..f.size_max(), &lines)?,
+            Chart::Accuracy => {
+                let seeds = Seeds { bands: [(TRAIN, &f.train_band), (TEST, &f.test_band)], runs: &f.seed_runs };
+                step_chart_with(area, f, text, 0f64..1.02, &lines, Some(&seeds))?
+            }
             _ => step_chart(area, f, text, 0f64..1.02, &lines)?,
         };
         Ok(Some(step_at))
@@ -110,14 +114,37 @@ fn font_px<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> u32 {
     }
 }
 
+/// Other seeds' runs on the accuracy chart: a min-max band per colour and
+/// each run's (train, test) curves.
+struct Seeds<'a> {
+    bands: [(RGBColor, &'a Vec<(f64, f64, f64)>); 2],
+    runs: &'a [(Vec<(f64, f64)>, Vec<(f64, f64)>)],
+}
+
 /// `note`: what to say while every line is empty; `named`: whether to name
 /// the phase bands.
 fn step_chart<DB, Y>(
     area: &DrawingArea<DB, Shift>,
     f: &Frame,
+    text: (&str, &str, bool),
+    y: Y,
+    lines: &[Line],
+) -> Result<StepAt, DB>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    step_chart_with(area, f, text, y, lines, None)
+}
+
+fn step_chart_with<DB, Y>(
+    area: &DrawingArea<DB, Shift>,
+    f: &Frame,
     (title, note, named): (&str, &str, bool),
     y: Y,
     lines: &[Line],
+    seeds: Option<&Seeds>,
 ) -> Result<StepAt, DB>
 where
     DB: DrawingBackend,
@@ -157,6 +184,20 @@ where
     }
     phase_bands(&mut chart, f, (y_lo, y_hi), named, px)?;
     let mut entries = Vec::new();
+    if let Some(s) = seeds.filter(|s| !s.runs.is_empty()) {
+        for (color, band) in s.bands {
+            if band.len() >= 2 {
+                let outline: Vec<(f64, f64)> =
+                    band.iter().map(|p| (p.0, p.2)).chain(band.iter().rev().map(|p| (p.0, p.1))).collect();
+                chart.draw_series(std::iter::once(Polygon::new(outline, color.mix(0.18).filled())))?;
+            }
+        }
+        for (train, test) in s.runs {
+            chart.draw_series(LineSeries::new(train.iter().copied(), TRAIN.mix(0.55).stroke_width(1)))?;
+            chart.draw_series(LineSeries::new(test.iter().copied(), TEST.mix(0.55).stroke_width(1)))?;
+        }
+        entries.push((format!("{} seeds: min-max", s.runs.len() + 1), MARK.mix(0.35).stroke_width(6)));
+    }
     for l in lines {
         let style = l.color.stroke_width(2);
         chart.draw_series(LineSeries::new(l.points.iter().copied(), style))?;
@@ -232,6 +273,20 @@ fn key<DB: DrawingBackend>(
         x += 22 + strip.estimate_text_size(label, &font)?.0 as i32 + px;
     }
     Ok(())
+}
+
+/// The sub-network experiment in the page: test accuracy of each run (label,
+/// colour, (step, accuracy)) on the log step axis up to `steps`, with a key.
+pub fn subnetwork_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    steps: u32,
+    curves: &[(String, RGBColor, Vec<(f64, f64)>)],
+) -> Result<(), DB> {
+    area.fill(&WHITE)?;
+    let blank = Frame::blank(steps);
+    let lines: Vec<Line> = curves.iter().map(|(l, c, p)| Line { label: l, color: *c, points: p }).collect();
+    step_chart(area, &blank, (title, "training", false), 0f64..1.02, &lines).map(|_| ())
 }
 
 /// Normalised synergy against normalised redundancy, one dot per checkpoint,

@@ -29,8 +29,10 @@ use web_sys::{
 };
 
 /// Keys the page understands beside the run's configuration.
-const PAGE_KEYS: &[&str] = &["autostart", "backend", "speed"];
+const PAGE_KEYS: &[&str] = &["autostart", "backend", "speed", "seeds"];
 const DEFAULT_SPEED: u32 = 8;
+/// Init seeds trained side by side at most (`seeds`).
+const MAX_SEEDS: u32 = 5;
 /// Points per curve at most: enough for a smooth line at any canvas width.
 const POINTS: usize = 500;
 
@@ -70,6 +72,14 @@ struct App {
     gpu: bool,
     speed: u32,
     autostart: bool,
+    /// Runs of the configuration side by side: init seeds seed, seed+1, ...
+    seeds: u32,
+    /// The other seeds' records (the primary run is `history`).
+    others: Vec<History>,
+    /// The device the run trains on, for the sub-network's retraining.
+    device: Option<Gpu>,
+    /// The sub-network experiment: curves drawn on `#subnetwork-chart`.
+    subnet: Option<SubnetRun>,
     state: State,
     /// Bumped by every reset: a driver of an older run stops at its next frame.
     run: u32,
@@ -129,6 +139,18 @@ pub fn main() {
             }
         },
     };
+    let seeds = match extra("seeds") {
+        None => 1,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=MAX_SEEDS).contains(&n) => n,
+            _ => {
+                message(&format!(
+                    "Ignored parameter 'seeds' = '{v}': expected an integer from 1 to {MAX_SEEDS} (runs side by side)."
+                ));
+                1
+            }
+        },
+    };
     let autostart = match extra("autostart") {
         None | Some("0") => false,
         Some("1") => true,
@@ -144,6 +166,10 @@ pub fn main() {
             gpu,
             speed,
             autostart,
+            seeds,
+            others: Vec::new(),
+            device: None,
+            subnet: None,
             state: State::Idle,
             run: 0,
             driving: false,
@@ -239,6 +265,16 @@ fn wire() {
         show_settings();
         reset();
     });
+    on(&by_id::<web_sys::EventTarget>("seeds"), "change", |_: web_sys::Event| {
+        let v = by_id::<HtmlInputElement>("seeds").value().parse().unwrap_or(1u32);
+        with(|a| a.seeds = v.clamp(1, MAX_SEEDS));
+        show_settings();
+        reset();
+    });
+    button("subnetwork", || {
+        let run = with(|a| a.run);
+        wasm_bindgen_futures::spawn_local(subnetwork(run));
+    });
     on(&by_id::<web_sys::EventTarget>("speed"), "input", |_: web_sys::Event| {
         let v = by_id::<HtmlInputElement>("speed").value().parse().unwrap_or(DEFAULT_SPEED);
         with(|a| a.speed = v.clamp(1, 64));
@@ -275,7 +311,7 @@ fn apply(c: RunConfig) {
 
 /// The settings everywhere they appear: controls, URL, command line, link.
 fn show_settings() {
-    let (config, query, gpu, speed) = with(|a| {
+    let (config, query, gpu, speed, seeds) = with(|a| {
         let mut parts = Vec::new();
         let q = url::to_query(&a.config);
         if !q.is_empty() {
@@ -287,11 +323,15 @@ fn show_settings() {
         if a.speed != DEFAULT_SPEED {
             parts.push(format!("speed={}", a.speed));
         }
+        if a.seeds != 1 {
+            parts.push(format!("seeds={}", a.seeds));
+        }
         if a.autostart {
             parts.push("autostart=1".into());
         }
-        (a.config.clone(), parts.join("&"), a.gpu, a.speed)
+        (a.config.clone(), parts.join("&"), a.gpu, a.speed, a.seeds)
     });
+    by_id::<HtmlInputElement>("seeds").set_value(&seeds.to_string());
     controls::fill(&config);
     by_id::<HtmlSelectElement>("backend").set_value(if gpu { "gpu" } else { "cpu" });
     by_id::<HtmlInputElement>("speed").set_value(&speed.to_string());
@@ -342,6 +382,8 @@ fn set_state(s: State) {
         },
     );
     dom::show("recover", s == State::Error);
+    let measured = with(|a| !a.history.checkpoints.is_empty());
+    dom::show("subnetwork", s == State::Done && measured);
 }
 
 fn start() {
@@ -391,6 +433,8 @@ fn reset() {
         a.driving = false;
         a.single_steps = 0;
         a.history = History::new(&a.config, "");
+        a.others.clear();
+        a.subnet = None;
         a.cursor = None;
         a.dirty = ALL_CHARTS;
         if a.pending > 0 {
@@ -416,9 +460,12 @@ fn reset() {
         "rate",
         "grok_step",
         "phase",
+        "seeds",
     ] {
         metric(m, "");
     }
+    dom::show("subnetwork-figure", false);
+    dom::body().dataset().delete("subnetwork");
     set_state(State::Idle);
 }
 
@@ -457,12 +504,30 @@ async fn drive(run: u32) {
         Ok(e) => e,
         Err(e) => return fail(&format!("Could not start the GPU engine: {e}."), true),
     };
+    // The other seeds: the same configuration from the next init seeds,
+    // stepped in the same frames as the primary run.
+    let seeds = with(|a| a.seeds);
+    let mut others = Vec::new();
+    let mut other_configs = Vec::new();
+    for i in 1..seeds as u64 {
+        let c = RunConfig { seed: config.seed.wrapping_add(i), ..config.clone() };
+        match engine::start(&c, gpu.as_ref(), 1) {
+            Ok(e) => others.push(e),
+            Err(e) => return fail(&format!("Could not start the GPU engine for seed {}: {e}.", c.seed), true),
+        }
+        other_configs.push(c);
+    }
     let samples =
         (config.every > 0).then(|| checkpoint::analysis_samples(&config, &crate::data::Dataset::new(&config)));
     let query = url::to_query(&config);
     let kind = if eng.is_gpu() { "webgpu" } else { "cpu" };
-    with(|a| a.history = History::new(&config, kind));
+    with(|a| {
+        a.history = History::new(&config, kind);
+        a.others = other_configs.iter().map(|c| History::new(c, kind)).collect();
+        a.device = gpu.clone();
+    });
     metric("engine", kind);
+    metric("seeds", &seeds.to_string());
     text("adapter", &if eng.is_gpu() { eng.describe() } else { format!("CPU ({note})") });
     loop {
         dom::next_frame().await;
@@ -493,6 +558,20 @@ async fn drive(run: u32) {
         };
         if stale(run) {
             return;
+        }
+        for (i, e) in others.iter_mut().enumerate() {
+            let more = match e.train_steps(recs.len() as u32).await {
+                Ok(r) => r,
+                Err(e) if !stale(run) => {
+                    return fail(&format!("Training seed {} stopped: {e}.", config.seed + i as u64 + 1), true)
+                }
+                Err(_) => return,
+            };
+            if stale(run) {
+                return;
+            }
+            // A diverged extra seed stops its own curve only.
+            with(|a| a.others.get_mut(i).map(|h| h.push(&more)));
         }
         let finite = with(|a| {
             if a.history.steps.is_empty() {
@@ -688,7 +767,7 @@ fn draw() {
         a.dirty = 0;
         a.urgent = false;
         a.drawn_at = now_ms();
-        (Frame::new(&a.history, a.cursor, POINTS), d)
+        (Frame::with_seeds(&a.history, &a.others, a.cursor, POINTS), d)
     });
     for (i, c) in Chart::ALL.into_iter().enumerate() {
         if dirty & bit(c) == 0 {
@@ -717,4 +796,137 @@ fn draw() {
 pub fn fingerprint(query: &str) -> Result<String, JsValue> {
     let c = url::parse(query).map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(crate::fingerprint(&c))
+}
+
+/// The sub-network experiment of a finished run, as the page shows it.
+struct SubnetRun {
+    title: String,
+    steps: u32,
+    neurons: usize,
+    hidden: usize,
+    sub: Vec<(f64, f64)>,
+    inverse: Vec<(f64, f64)>,
+}
+
+/// Paper section 7 for the finished run: the neurons of its most synergistic
+/// multiplet (the global minimum of synergy) retrained from the same
+/// initialisation alone (the others' W1 rows zeroed after every step, the
+/// authors' masking), and the others alone; three test-accuracy curves.
+async fn subnetwork(run: u32) {
+    let (h, gpu, speed) = with(|a| (a.history.clone(), a.device.clone(), a.speed));
+    let cp = match crate::subnet::pick_checkpoint(&h, None) {
+        Ok(cp) => cp.clone(),
+        Err(e) => return message(&format!("No sub-network to train: {e}.")),
+    };
+    let hidden = h.config.hidden as usize;
+    let neurons = crate::subnet::synergy_neurons(&cp);
+    dom::clear_message();
+    if neurons.len() == hidden {
+        // The union re-analysis (`grokscope subnetwork`) needs this step's
+        // activations again, i.e. the run replayed: not cheap in the page.
+        message(&format!(
+            "The most synergistic multiplet (step {}, {} bits) holds every neuron ({} mode: all {} clusters), so the \
+             sub-network is the whole network and its inverse has no trained neuron. For a smaller multiplet, set \
+             multiplets to union (mode=union) and run again, or use `grokscope subnetwork`, which re-analyses that \
+             step in union mode.",
+            cp.step,
+            number(cp.synergy),
+            h.config.mode.name(),
+            cp.synergy_clusters.len()
+        ));
+    }
+    let c = RunConfig { every: 0, ..h.config.clone() };
+    let mask = crate::subnet::mask_of(&neurons, hidden, false);
+    let start = |m: &engine::Mask| engine::start_masked(&c, gpu.as_ref(), 1, Some(m));
+    let (mut sub, mut inverse) = match (start(&mask), start(&mask.inverse())) {
+        (Ok(s), Ok(i)) => (s, i),
+        (Err(e), _) | (_, Err(e)) => return message(&format!("Could not start the sub-network's engine: {e}.")),
+    };
+    dom::body().dataset().set("subnetwork", "running").ok();
+    by_id::<HtmlButtonElement>("subnetwork").set_disabled(true);
+    dom::show("subnetwork-figure", true);
+    let title = format!("Test accuracy: multiplet of step {} ({} of {hidden} neurons)", cp.step, neurons.len());
+    with(|a| {
+        a.subnet = Some(SubnetRun {
+            title,
+            steps: c.steps,
+            neurons: neurons.len(),
+            hidden,
+            sub: Vec::new(),
+            inverse: Vec::new(),
+        })
+    });
+    let mut drawn_at = 0.0;
+    let ended = loop {
+        dom::next_frame().await;
+        if stale(run) {
+            break None;
+        }
+        let k = checkpoint::batch_len(&c, sub.step(), speed.max(8));
+        let a = match train_slice(&mut sub, k).await {
+            Ok(r) => r,
+            Err(e) => break Some(Err(e)),
+        };
+        let b = match inverse.train_steps(a.len() as u32).await {
+            Ok(r) => r,
+            Err(e) => break Some(Err(e)),
+        };
+        if stale(run) {
+            break None;
+        }
+        with(|s| {
+            if let Some(n) = s.subnet.as_mut() {
+                n.sub.extend(a.iter().map(|r| (r.step as f64, r.test_acc)));
+                n.inverse.extend(b.iter().map(|r| (r.step as f64, r.test_acc)));
+            }
+        });
+        let done = sub.step() >= c.steps;
+        if done || now_ms() - drawn_at > 200.0 {
+            draw_subnetwork();
+            drawn_at = now_ms();
+        }
+        if done {
+            break Some(Ok(()));
+        }
+    };
+    by_id::<HtmlButtonElement>("subnetwork").set_disabled(false);
+    match ended {
+        None => {}
+        Some(Ok(())) => {
+            dom::body().dataset().set("subnetwork", "done").ok();
+        }
+        Some(Err(e)) => {
+            message(&format!("The sub-network's training stopped: {e}."));
+            dom::body().dataset().set("subnetwork", "error").ok();
+        }
+    }
+}
+
+/// The full run's and the two retrained runs' test accuracy, with a key.
+fn draw_subnetwork() {
+    let Some((title, steps, curves)) = with(|a| {
+        let n = a.subnet.as_ref()?;
+        let full: Vec<(f64, f64)> = a.history.steps.iter().map(|r| (r.step as f64, r.test_acc)).collect();
+        let p = crate::report_charts::PALETTE;
+        let curves = vec![
+            (format!("full ({})", n.hidden), p[0], full),
+            (format!("synergistic ({})", n.neurons), p[1], n.sub.clone()),
+            (format!("inverse ({})", n.hidden - n.neurons), p[2], n.inverse.clone()),
+        ];
+        Some((n.title.clone(), n.steps, curves))
+    }) else {
+        return;
+    };
+    let canvas: HtmlCanvasElement = by_id("subnetwork-chart");
+    let (w, h) = (canvas.client_width().max(100) as u32, canvas.client_height().max(80) as u32);
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
+    let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+    let area = backend.into_drawing_area();
+    if let Err(e) = crate::charts::subnetwork_chart(&area, &title, steps, &curves) {
+        web_sys::console::warn_1(&format!("sub-network chart: {e:?}").into());
+    }
+    area.present().ok();
 }

@@ -69,12 +69,12 @@ async function runToDone(page, query, shot) {
 }
 
 // Share of each chart's pixels that are not white: a painted chart has axes, text and curves.
-const painted = (page) => page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
+const painted = (page, selector = 'canvas[id^="chart-"]') => page.evaluate((sel) => [...document.querySelectorAll(sel)].map((c) => {
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let ink = 0;
   for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
   return { id: c.id, ink: ink / (d.length / 4) };
-}));
+}), selector);
 
 const small = 'preset=wd2&p=31&hidden=128&steps=80&every=20&autostart=1';
 let gpuRun;
@@ -274,6 +274,39 @@ await check('exports-json-csv-and-png', async (page) => {
   assert(csv.length === 41 && csv[0].startsWith('step,'), `${csv.length} CSV lines`);
   const png = await save('#png-loss');
   assert(png.name.endsWith('.png') && png.body.subarray(1, 4).toString() === 'PNG' && png.body.length > 2000, png.name);
+});
+
+await check('several-seeds-side-by-side', async (page) => {
+  const run = await runToDone(page, 'preset=wd2&p=23&hidden=64&steps=60&every=10&seeds=3&autostart=1&backend=cpu', 'seeds');
+  assert(Number(run.step) === 60, JSON.stringify(run));
+  assert(await metric(page, 'seeds') === '3', `seeds metric ${await metric(page, 'seeds')}`);
+  assert(/[?&]seeds=3(&|$)/.test(page.url()), `url ${page.url()}`);
+  assert(await page.inputValue('#seeds') === '3', 'the seeds control');
+  await page.waitForTimeout(400); // the last redraw
+  const [acc] = await painted(page, '#chart-accuracy');
+  assert(acc.ink > 0.02, `the accuracy chart looks blank (${(100 * acc.ink).toFixed(1)} % ink)`);
+  // Malformed: named in #message, one seed.
+  await page.goto(`${base}?p=23&hidden=32&seeds=9`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  const msg = await page.textContent('#message');
+  assert(/'seeds' = '9'/.test(msg), `message: ${msg}`);
+  assert(await page.inputValue('#seeds') === '1', 'a malformed seeds falls back to 1');
+});
+
+await check('synergistic-sub-network-retrains', async (page) => {
+  await runToDone(page, 'preset=wd2&p=23&hidden=64&steps=60&every=10&mode=union&autostart=1&backend=cpu');
+  await page.locator('#subnetwork').click({ timeout: 10_000 });
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.subnetwork), null, { timeout: 120_000 });
+  const s = await page.evaluate(() => document.body.dataset.subnetwork);
+  assert(s === 'done', `sub-network ${s}: ${await page.textContent('#message')}`);
+  assert(await page.isVisible('#subnetwork-chart'), 'the sub-network chart is hidden');
+  await page.waitForTimeout(300);
+  const [chart] = await painted(page, '#subnetwork-chart');
+  assert(chart.ink > 0.02, `the sub-network chart looks blank (${(100 * chart.ink).toFixed(1)} % ink)`);
+  await page.screenshot({ path: `${artifacts}/subnetwork.png`, fullPage: true });
+  // Start again: the experiment goes with the old run.
+  await page.click('#reset');
+  assert(!(await page.isVisible('#subnetwork-chart')) && !(await page.isVisible('#subnetwork')), 'reset keeps the sub-network');
 });
 
 await check('phone-layout', async (page) => {
