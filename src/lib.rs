@@ -5,8 +5,8 @@
 //! checkpoint activations -> `analysis` -> history -> charts and page.
 
 pub mod analysis;
-pub mod checkpoint;
 pub mod charts;
+pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod engine;
@@ -17,9 +17,6 @@ pub mod phases;
 pub mod predict;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod reproduce;
-/// The report's charts (`grokscope reproduce`), beside the page's in `src/charts/`.
-#[path = "charts/report.rs"]
-pub mod report_charts;
 pub mod rng;
 pub mod subnet;
 pub mod url;
@@ -33,10 +30,12 @@ pub fn fingerprint(c: &config::RunConfig) -> String {
     let data = data::Dataset::new(c);
     let (prm, norm0) = model::Params::init(c);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let words = data.train.packed().into_iter().chain(prm.theta.iter().map(|x| x.to_bits())).chain([
-        norm0.to_bits() as u32,
-        (norm0.to_bits() >> 32) as u32,
-    ]);
+    let words = data
+        .train
+        .packed()
+        .into_iter()
+        .chain(prm.theta.iter().map(|x| x.to_bits()))
+        .chain([norm0.to_bits() as u32, (norm0.to_bits() >> 32) as u32]);
     for w in words {
         for b in w.to_le_bytes() {
             h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);

@@ -302,12 +302,7 @@ pub fn normalised_test_loss(h: &History) -> Vec<f64> {
 
 /// The step record at each checkpoint's step (steps count from 1, one record each).
 pub fn checkpoint_records(h: &History) -> Vec<Option<crate::engine::StepRecord>> {
-    h.checkpoints
-        .iter()
-        .map(|c| {
-            h.steps.binary_search_by_key(&c.step, |r| r.step).ok().map(|i| h.steps[i])
-        })
-        .collect()
+    h.checkpoints.iter().map(|c| h.steps.binary_search_by_key(&c.step, |r| r.step).ok().map(|i| h.steps[i])).collect()
 }
 
 /// The phases of a run from its history: the paper's normalised curves of
@@ -356,7 +351,12 @@ mod tests {
             .collect()
     }
 
-    fn run(knots_s: &[(f64, f64)], knots_r: &[(f64, f64)], knots_z: &[(f64, f64)], knots_l: &[(f64, f64)]) -> Vec<PhaseBand> {
+    fn run(
+        knots_s: &[(f64, f64)],
+        knots_r: &[(f64, f64)],
+        knots_z: &[(f64, f64)],
+        knots_l: &[(f64, f64)],
+    ) -> Vec<PhaseBand> {
         let steps: Vec<u32> = (1..=800).map(|i| i * 5).collect();
         let (s, r, z, l) =
             (curve(&steps, knots_s), curve(&steps, knots_r), curve(&steps, knots_z), curve(&steps, knots_l));
@@ -370,7 +370,12 @@ mod tests {
         assert_eq!(got, want, "{bands:?}");
         for (b, &(_, start)) in bands.iter().zip(expected).skip(1) {
             let ratio = b.from_step as f64 / start;
-            assert!((1.0 / 1.6..1.6).contains(&ratio), "{:?} starts at {}, expected near {start}: {bands:?}", b.phase, b.from_step);
+            assert!(
+                (1.0 / 1.6..1.6).contains(&ratio),
+                "{:?} starts at {}, expected near {start}: {bands:?}",
+                b.phase,
+                b.from_step
+            );
         }
         for w in bands.windows(2) {
             assert_eq!(w[1].from_step, w[0].to_step + 5, "bands are contiguous: {bands:?}");

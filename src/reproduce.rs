@@ -4,6 +4,7 @@
 //! (section 7: retrain the synergistic sub-network and its inverse).
 
 use crate::analysis::{self, AnalysisSettings, Mode, Ties};
+use crate::charts::report::{self as rc, Series, Shade, StepPlot, PALETTE, PHASE_COLOURS};
 use crate::charts::{Chart, Frame};
 use crate::checkpoint;
 use crate::config::RunConfig;
@@ -12,7 +13,6 @@ use crate::engine::{self, gpu::Gpu, Mask};
 use crate::history::History;
 use crate::phases::{self, Phase, PhaseBand};
 use crate::predict::{self, Prediction, Rule};
-use crate::report_charts::{self as rc, Series, Shade, StepPlot, PALETTE, PHASE_COLOURS};
 use plotters::prelude::*;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -163,7 +163,8 @@ pub fn subnetwork(
             crate::config::Samples::All => (&cap.all, all_pairs(full.config.op, full.config.p).len()),
         };
         let settings = AnalysisSettings { mode: Mode::Union, ..checkpoint::settings(&full.config) };
-        let a = analysis::analyze(x, rows, hidden, &settings).map_err(|e| format!("union re-analysis at step {}: {e}", cp.step))?;
+        let a = analysis::analyze(x, rows, hidden, &settings)
+            .map_err(|e| format!("union re-analysis at step {}: {e}", cp.step))?;
         neurons = a.labels.iter().enumerate().filter(|(_, l)| a.synergy.clusters.contains(l)).map(|(j, _)| j).collect();
         synergy_bits = a.synergy.bits;
         multiplet_mode = Mode::Union;
@@ -172,7 +173,17 @@ pub fn subnetwork(
     let mask = mask_of(&neurons, hidden, silence);
     let (sub, _, _) = train(&c, gpu, threads, Some(&mask), &[])?;
     let (inverse, _, _) = train(&c, gpu, threads, Some(&mask.inverse()), &[])?;
-    Ok(Subnetwork { query: full.query.clone(), step: cp.step, synergy_bits, multiplet_mode, neurons, silence, full, sub, inverse })
+    Ok(Subnetwork {
+        query: full.query.clone(),
+        step: cp.step,
+        synergy_bits,
+        multiplet_mode,
+        neurons,
+        silence,
+        full,
+        sub,
+        inverse,
+    })
 }
 
 /// Writes `<dir>/<name>.svg` (the three test-accuracy curves) and `<name>.json`.
@@ -191,7 +202,12 @@ pub fn write_subnetwork(dir: &Path, name: &str, s: &Subnetwork) -> Result<(), St
             Series::of_runs(format!("{label} ({n} neurons)"), PALETTE[i], &[curve(h, |r| r.test_acc)], 400)
         })
         .collect();
-    let title = format!("Test accuracy: multiplet of step {} ({} of {} neurons)", s.step, s.neurons.len(), s.full.config.hidden);
+    let title = format!(
+        "Test accuracy: multiplet of step {} ({} of {} neurons)",
+        s.step,
+        s.neurons.len(),
+        s.full.config.hidden
+    );
     let plot = StepPlot {
         title: &title,
         y_desc: "test accuracy",
@@ -370,8 +386,12 @@ pub fn reproduce(o: &Options) -> Result<(), String> {
     }
     let over = o.query.clone().or_else(|| o.quick.then(|| QUICK_QUERY.to_string())).unwrap_or_default();
     let gpu = open_gpu(o.backend)?;
-    let presets: Vec<&'static str> =
-        WEIGHT_DECAY.iter().chain(&ALPHA).copied().filter(|p| o.only.is_empty() || o.only.iter().any(|q| q == p)).collect();
+    let presets: Vec<&'static str> = WEIGHT_DECAY
+        .iter()
+        .chain(&ALPHA)
+        .copied()
+        .filter(|p| o.only.is_empty() || o.only.iter().any(|q| q == p))
+        .collect();
     if let Some(bad) = o.only.iter().find(|q| !WEIGHT_DECAY.iter().chain(&ALPHA).any(|p| p == q)) {
         return Err(format!("--only: '{bad}' is not one of the paper's experiments"));
     }
@@ -384,7 +404,11 @@ pub fn reproduce(o: &Options) -> Result<(), String> {
     let mut sens_config = None;
     for &preset in &presets {
         for seed in 0..o.seeds as u64 {
-            let query = format!("preset={preset}&seed={seed}&mode={}{}{over}", o.mode.name(), if over.is_empty() { "" } else { "&" });
+            let query = format!(
+                "preset={preset}&seed={seed}&mode={}{}{over}",
+                o.mode.name(),
+                if over.is_empty() { "" } else { "&" }
+            );
             let c = crate::url::parse(&query).map_err(|e| format!("{query}: {e}"))?;
             if c.every == 0 {
                 return Err("reproduce needs progress measures (every > 0)".into());
@@ -488,7 +512,9 @@ fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
     for (sweep, presets) in [("wd", &WEIGHT_DECAY[..]), ("alpha", &ALPHA[..])] {
         let label = |p: &str| p.to_string();
         // Figures 8 and 9: train and test accuracy across the sweep.
-        for (which, m) in [("train", (|r: &crate::engine::StepRecord| r.train_acc) as fn(&_) -> f64), ("test", |r| r.test_acc)] {
+        for (which, m) in
+            [("train", (|r: &crate::engine::StepRecord| r.train_acc) as fn(&_) -> f64), ("test", |r| r.test_acc)]
+        {
             let series: Vec<Series> = presets
                 .iter()
                 .enumerate()
@@ -499,7 +525,15 @@ fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
                 .collect();
             let title = format!("{} accuracy across the {} sweep (mean, min-max over seeds)", capital(which), sweep);
             let file = format!("{which}_accuracy_{sweep}.svg");
-            let plot = StepPlot { title: &title, y_desc: "accuracy", y: 0.0..1.02, step_max, series: &series, shades: &[], marks: &[] };
+            let plot = StepPlot {
+                title: &title,
+                y_desc: "accuracy",
+                y: 0.0..1.02,
+                step_max,
+                series: &series,
+                shades: &[],
+                marks: &[],
+            };
             svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
             overview.push((format!("fig/{file}"), title));
         }
@@ -516,7 +550,15 @@ fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
         let lo = series.iter().flat_map(|s| s.mean.iter().chain(&s.lo)).map(|p| p.1).fold(0.0, f64::min);
         let title = format!("Synergy (bits, -min O-information, smoothed) across the {sweep} sweep");
         let file = format!("synergy_{sweep}.svg");
-        let plot = StepPlot { title: &title, y_desc: "synergy (bits)", y: lo..hi, step_max, series: &series, shades: &[], marks: &[] };
+        let plot = StepPlot {
+            title: &title,
+            y_desc: "synergy (bits)",
+            y: lo..hi,
+            step_max,
+            series: &series,
+            shades: &[],
+            marks: &[],
+        };
         svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
         overview.push((format!("fig/{file}"), title));
         // Pareto plots of the sweep's first seeds.
@@ -544,14 +586,34 @@ fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
         let steps = rs[0].history.config.steps as f64;
         // Figure 1: accuracy, with the grokking steps marked.
         let series = vec![
-            Series::of_runs("train", crate::charts::TRAIN, &rs.iter().map(|r| curve(&r.history, |r| r.train_acc)).collect::<Vec<_>>(), 400),
-            Series::of_runs("test", crate::charts::TEST, &rs.iter().map(|r| curve(&r.history, |r| r.test_acc)).collect::<Vec<_>>(), 400),
+            Series::of_runs(
+                "train",
+                crate::charts::TRAIN,
+                &rs.iter().map(|r| curve(&r.history, |r| r.train_acc)).collect::<Vec<_>>(),
+                400,
+            ),
+            Series::of_runs(
+                "test",
+                crate::charts::TEST,
+                &rs.iter().map(|r| curve(&r.history, |r| r.test_acc)).collect::<Vec<_>>(),
+                400,
+            ),
         ];
-        let marks: Vec<(f64, String)> =
-            rs.iter().filter_map(|r| r.grokked.map(|g| (g as f64, format!("seed {}: test 95 % at {g}", r.seed)))).collect();
+        let marks: Vec<(f64, String)> = rs
+            .iter()
+            .filter_map(|r| r.grokked.map(|g| (g as f64, format!("seed {}: test 95 % at {g}", r.seed))))
+            .collect();
         let title = format!("{p}: accuracy (mean, min-max over {} seed(s))", rs.len());
         let file = format!("{p}_accuracy.svg");
-        let plot = StepPlot { title: &title, y_desc: "accuracy", y: 0.0..1.02, step_max: steps, series: &series, shades: &[], marks: &marks };
+        let plot = StepPlot {
+            title: &title,
+            y_desc: "accuracy",
+            y: 0.0..1.02,
+            step_max: steps,
+            series: &series,
+            shades: &[],
+            marks: &marks,
+        };
         svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
         files.push((format!("fig/{file}"), title));
         // Figures 2-4: normalised synergy and redundancy with the test loss, phases of the first seed.
@@ -573,9 +635,18 @@ fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
                 label: short(b.phase).into(),
             })
             .collect();
-        let title = format!("{p}: normalised synergy, redundancy, test loss, sub-network size; phases of seed {}", rs[0].seed);
+        let title =
+            format!("{p}: normalised synergy, redundancy, test loss, sub-network size; phases of seed {}", rs[0].seed);
         let file = format!("{p}_measures.svg");
-        let plot = StepPlot { title: &title, y_desc: "normalised", y: 0.0..1.1, step_max: steps, series: &series, shades: &shades, marks: &[] };
+        let plot = StepPlot {
+            title: &title,
+            y_desc: "normalised",
+            y: 0.0..1.1,
+            step_max: steps,
+            series: &series,
+            shades: &shades,
+            marks: &[],
+        };
         svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
         files.push((format!("fig/{file}"), title));
         // The page's five charts of the first seed (loss, size, Pareto).
@@ -589,7 +660,10 @@ fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
             cells[5].fill(&WHITE)?;
             Ok(())
         })?;
-        files.push((format!("fig/{file}"), format!("{p}, seed {}: the page's charts (accuracy, loss, measures, sub-network size, Pareto)", rs[0].seed)));
+        files.push((
+            format!("fig/{file}"),
+            format!("{p}, seed {}: the page's charts (accuracy, loss, measures, sub-network size, Pareto)", rs[0].seed),
+        ));
         let _ = i;
         per_config.push((p, files));
     }
@@ -625,7 +699,8 @@ fn sensitivity(c: &RunConfig, caps: &[Capture], quick: bool) -> Result<String, S
     let mut ranges: Vec<(u32, Mode, f64, f64)> = Vec::new();
     writeln!(s, "Activations of `{}` re-analysed at steps {}; bits of the most synergistic (min O-information) and most redundant (max) multiplet, and the synergistic multiplet's size.\n",
         crate::url::to_query(c), caps.iter().map(|c| c.step.to_string()).collect::<Vec<_>>().join(", ")).unwrap();
-    writeln!(s, "| step | mode | ties | samples | synergy (bits) | redundancy (bits) | sub-network (neurons) |").unwrap();
+    writeln!(s, "| step | mode | ties | samples | synergy (bits) | redundancy (bits) | sub-network (neurons) |")
+        .unwrap();
     writeln!(s, "|---|---|---|---|---|---|---|").unwrap();
     for cap in caps {
         for mode in Mode::ALL {
@@ -656,7 +731,15 @@ fn sensitivity(c: &RunConfig, caps: &[Capture], quick: bool) -> Result<String, S
                 let hi = v.iter().map(|r| f(r)).fold(f64::NEG_INFINITY, f64::max);
                 format!("{lo:.3} to {hi:.3} bits")
             };
-            writeln!(s, "- step {}, `{}`: synergy {}, redundancy {}", cap.step, mode.name(), span(|r| r.2), span(|r| r.3)).unwrap();
+            writeln!(
+                s,
+                "- step {}, `{}`: synergy {}, redundancy {}",
+                cap.step,
+                mode.name(),
+                span(|r| r.2),
+                span(|r| r.3)
+            )
+            .unwrap();
         }
     }
     Ok(s)
@@ -684,13 +767,26 @@ fn report(
         if o.seeds != if o.quick { QUICK_SEEDS } else { SEEDS } { format!(" --seeds {}", o.seeds) } else { String::new() }
     )
     .unwrap();
-    writeln!(w, "- Experiments: {} with {} seed(s) each (init seed 0..{}; the train/test split is fixed, split_seed {}).", {
-        let mut names: Vec<&str> = runs.iter().map(|r| r.preset).collect();
-        names.dedup();
-        names.join(", ")
-    }, o.seeds, o.seeds.saturating_sub(1), c0.split_seed).unwrap();
+    writeln!(
+        w,
+        "- Experiments: {} with {} seed(s) each (init seed 0..{}; the train/test split is fixed, split_seed {}).",
+        {
+            let mut names: Vec<&str> = runs.iter().map(|r| r.preset).collect();
+            names.dedup();
+            names.join(", ")
+        },
+        o.seeds,
+        o.seeds.saturating_sub(1),
+        c0.split_seed
+    )
+    .unwrap();
     writeln!(w, "- Shared settings: p = {}, hidden = {}, {} steps, progress measures every {} steps, {} clusters, `{}` multiplets, `{}` ties, `{}` samples{}.", c0.p, c0.hidden, c0.steps, c0.every, c0.clusters, c0.mode.name(), c0.ties.name(), c0.samples.name(), if over.is_empty() { String::new() } else { format!("; parameters over every preset: `{over}`") }).unwrap();
-    writeln!(w, "- Engine: {}. Total time {:.0} s (training and analysis per run in the table below).", runs[0].history.backend, seconds).unwrap();
+    writeln!(
+        w,
+        "- Engine: {}. Total time {:.0} s (training and analysis per run in the table below).",
+        runs[0].history.backend, seconds
+    )
+    .unwrap();
     writeln!(w, "- Each run's history (every step, every checkpoint) is in `runs/<preset>_seed<k>.json`, the format of `grokscope train --out`.").unwrap();
     if !paper_size {
         writeln!(w, "\n> **Reduced configuration.** These runs are smaller or shorter than the paper's (p = 97, 250 neurons, 4000 steps). REFERENCE.md's step numbers are for the paper's size and do not apply; runs that would grok later than this run's end are counted as not grokking. Verdicts below are indicative only; run `grokscope reproduce` without `--quick` for the real comparison.").unwrap();
@@ -710,7 +806,9 @@ fn report(
         if rs.is_empty() {
             continue;
         }
-        let last = |f: fn(&crate::engine::StepRecord) -> f64| -> Vec<f64> { rs.iter().map(|r| r.history.steps.last().map_or(0.0, f)).collect() };
+        let last = |f: fn(&crate::engine::StepRecord) -> f64| -> Vec<f64> {
+            rs.iter().map(|r| r.history.steps.last().map_or(0.0, f)).collect()
+        };
         let refr = reference(p);
         let ref_text = |x: Option<Option<u32>>| match x {
             Some(Some(s)) => s.to_string(),
@@ -738,7 +836,18 @@ fn report(
             (None, 0) => String::new(),
             (None, n) => format!("{n} checkpoint(s) not analysable: {}", run.skipped[0].replace('|', "/")),
         };
-        writeln!(w, "| {} | {} | {} | {} | {:.3} | {:.3} | {} | {note} |", run.preset, run.seed, fmt_step(run.memorised), fmt_step(run.grokked), last.map_or(0.0, |r| r.train_acc), last.map_or(0.0, |r| r.test_acc), run.history.checkpoints.len()).unwrap();
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {} | {note} |",
+            run.preset,
+            run.seed,
+            fmt_step(run.memorised),
+            fmt_step(run.grokked),
+            last.map_or(0.0, |r| r.train_acc),
+            last.map_or(0.0, |r| r.test_acc),
+            run.history.checkpoints.len()
+        )
+        .unwrap();
     }
 
     writeln!(w, "\n## Figures across experiments\n").unwrap();
@@ -758,7 +867,8 @@ fn report(
     writeln!(w, "Labelled by `grokscope::phases` (module documentation): slopes of the normalised synergy, redundancy, sub-network size and log test loss on a log-step grid (rising/falling beyond {} per e-fold of steps), scored against each phase's description, then the best label sequence in the paper's order (feature learning → emergence → [divergence → delayed emergence] → decoupling → finalising), {} points of evidence per change of phase.\n", phases::TAU, phases::SWITCH_COST).unwrap();
     writeln!(w, "| experiment | seed | grokked | phases (steps) |\n|---|---|---|---|").unwrap();
     for run in runs {
-        writeln!(w, "| {} | {} | {} | {} |", run.preset, run.seed, fmt_step(run.grokked), phase_text(&run.phases)).unwrap();
+        writeln!(w, "| {} | {} | {} | {} |", run.preset, run.seed, fmt_step(run.grokked), phase_text(&run.phases))
+            .unwrap();
     }
 
     writeln!(w, "\n## Early synergy peak as a prediction (section 6)\n").unwrap();
@@ -776,7 +886,21 @@ fn report(
     writeln!(w, "| experiment | seed | predicted | made at step | grokked | peak rise / drop / bits / train acc | message |\n|---|---|---|---|---|---|---|").unwrap();
     for run in runs {
         let p = &run.prediction;
-        writeln!(w, "| {} | {} | {} | {} | {} | {:.2} / {:.2} / {:.3} / {:.2} | {} |", run.preset, run.seed, if p.groks { "grok" } else { "no grok" }, p.upto, fmt_step(run.grokked), p.rise, p.drop, p.bits, p.train_acc, p.message).unwrap();
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {:.2} / {:.2} / {:.3} / {:.2} | {} |",
+            run.preset,
+            run.seed,
+            if p.groks { "grok" } else { "no grok" },
+            p.upto,
+            fmt_step(run.grokked),
+            p.rise,
+            p.drop,
+            p.bits,
+            p.train_acc,
+            p.message
+        )
+        .unwrap();
     }
 
     writeln!(w, "\n## Synergistic sub-networks (section 7)\n").unwrap();
@@ -790,7 +914,11 @@ fn report(
         writeln!(w, "Multiplet of the run's most synergistic checkpoint (step {}, {:.4} bits, `{}` multiplets{}): {} of {} neurons; retrained from the same initialisation with the other neurons' W1 rows zeroed after every step (the authors' masking), and the inverse.\n", s.step, s.synergy_bits, s.multiplet_mode.name(), if s.multiplet_mode != s.full.config.mode { ": the run's own multiplet was every cluster, so this checkpoint was re-analysed in union mode" } else { "" }, s.neurons.len(), s.full.config.hidden).unwrap();
         writeln!(w, "| network | neurons | grokked (test ≥ 95 %) | final test acc |\n|---|---|---|---|").unwrap();
         let n = s.full.config.hidden as usize;
-        for (label, h, k) in [("full", &s.full, n), ("synergistic", &s.sub, s.neurons.len()), ("inverse", &s.inverse, n - s.neurons.len())] {
+        for (label, h, k) in [
+            ("full", &s.full, n),
+            ("synergistic", &s.sub, s.neurons.len()),
+            ("inverse", &s.inverse, n - s.neurons.len()),
+        ] {
             writeln!(w, "| {label} | {k} | {} | {:.3} |", g(h), fin(h)).unwrap();
         }
         writeln!(w, "\n![test accuracy of the sub-networks](fig/subnetwork_{name}.svg)\n").unwrap();
@@ -824,7 +952,9 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     let vs_ref = |p: &str| -> String {
         let refr = reference(p);
         let mut parts = Vec::new();
-        for (what, got, want) in [("memorised", mean(p, |r| r.memorised), refr.memorise), ("grokked", mean(p, |r| r.grokked), refr.grok)] {
+        for (what, got, want) in
+            [("memorised", mean(p, |r| r.memorised), refr.memorise), ("grokked", mean(p, |r| r.grokked), refr.grok)]
+        {
             if let (Some(g), Some(Some(x))) = (got, want) {
                 let d = 100.0 * (g - x as f64) / x as f64;
                 let why = if !paper_size {
@@ -840,7 +970,8 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
         parts.join("; ")
     };
     let verdict = |ok: bool| if ok { "held" } else { "not held" };
-    let gate = |v: &'static str, needs: &[&str]| if needs.iter().any(|p| runs_of(runs, p).is_empty()) { "not run" } else { v };
+    let gate =
+        |v: &'static str, needs: &[&str]| if needs.iter().any(|p| runs_of(runs, p).is_empty()) { "not run" } else { v };
     // Section 4 / REFERENCE: delayed grokking at low weight decay.
     let ok = all_grok("wd0.1")
         && runs_of(runs, "wd0.1").iter().all(|r| r.memorised.zip(r.grokked).is_some_and(|(m, g)| g >= 5 * m.max(1)));
@@ -852,7 +983,11 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
             "grokked in {} seeds; {}{}",
             count("wd0.1", &|r| r.grokked.is_some()),
             vs_ref("wd0.1"),
-            if short && !ok { "; the runs end before the reference's grokking step (1969), so delayed grokking cannot show" } else { "" }
+            if short && !ok {
+                "; the runs end before the reference's grokking step (1969), so delayed grokking cannot show"
+            } else {
+                ""
+            }
         ),
     });
     let (g01, g2) = (mean("wd0.1", |r| r.grokked), mean("wd2", |r| r.grokked));
@@ -860,17 +995,31 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     out.push(Claim {
         claim: "wd 2 groks, sooner and more sharply than wd 0.1".into(),
         verdict: gate(verdict(ok), &["wd0.1", "wd2"]),
-        evidence: format!("grokked in {} seeds, mean step {} vs wd 0.1 {}; {}", count("wd2", &|r| r.grokked.is_some()), g2.map_or("never".into(), |v| format!("{v:.0}")), g01.map_or("never".into(), |v| format!("{v:.0}")), vs_ref("wd2")),
+        evidence: format!(
+            "grokked in {} seeds, mean step {} vs wd 0.1 {}; {}",
+            count("wd2", &|r| r.grokked.is_some()),
+            g2.map_or("never".into(), |v| format!("{v:.0}")),
+            g01.map_or("never".into(), |v| format!("{v:.0}")),
+            vs_ref("wd2")
+        ),
     });
     out.push(Claim {
         claim: "wd 10 and wd 50 do not grok (appendix A, Figure 9)".into(),
         verdict: gate(verdict(none_grok("wd10") && none_grok("wd50")), &["wd10", "wd50"]),
-        evidence: format!("grokked: wd 10 {}, wd 50 {}", count("wd10", &|r| r.grokked.is_some()), count("wd50", &|r| r.grokked.is_some())),
+        evidence: format!(
+            "grokked: wd 10 {}, wd 50 {}",
+            count("wd10", &|r| r.grokked.is_some()),
+            count("wd50", &|r| r.grokked.is_some())
+        ),
     });
     out.push(Claim {
         claim: "wd 50 and alpha 1 do not even memorise (REFERENCE.md)".into(),
         verdict: gate(verdict(none_memorise("wd50") && none_memorise("alpha1")), &["wd50", "alpha1"]),
-        evidence: format!("memorised: wd 50 {}, alpha 1 {}", count("wd50", &|r| r.memorised.is_some()), count("alpha1", &|r| r.memorised.is_some())),
+        evidence: format!(
+            "memorised: wd 50 {}, alpha 1 {}",
+            count("wd50", &|r| r.memorised.is_some()),
+            count("alpha1", &|r| r.memorised.is_some())
+        ),
     });
     out.push(Claim {
         claim: "alpha 8 without weight decay, constrained norm, groks (section 5.3)".into(),
@@ -880,20 +1029,37 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     out.push(Claim {
         claim: "alpha 1 and alpha 50 do not grok (section 6)".into(),
         verdict: gate(verdict(none_grok("alpha1") && none_grok("alpha50")), &["alpha1", "alpha50"]),
-        evidence: format!("grokked: alpha 1 {}, alpha 50 {}", count("alpha1", &|r| r.grokked.is_some()), count("alpha50", &|r| r.grokked.is_some())),
+        evidence: format!(
+            "grokked: alpha 1 {}, alpha 50 {}",
+            count("alpha1", &|r| r.grokked.is_some()),
+            count("alpha50", &|r| r.grokked.is_some())
+        ),
     });
     // Section 5: emergence before grokking.
     let grokkers: Vec<&Run> = runs.iter().filter(|r| r.grokked.is_some()).collect();
     let emerged = grokkers
         .iter()
         .filter(|r| {
-            r.phases.iter().any(|b| matches!(b.phase, Phase::Emergence | Phase::DelayedEmergence) && b.from_step <= r.grokked.unwrap())
+            r.phases.iter().any(|b| {
+                matches!(b.phase, Phase::Emergence | Phase::DelayedEmergence) && b.from_step <= r.grokked.unwrap()
+            })
         })
         .count();
     out.push(Claim {
         claim: "an emergence phase (synergy up, redundancy down) precedes grokking (section 5)".into(),
-        verdict: if grokkers.is_empty() { "not testable" } else if emerged == grokkers.len() { "held" } else if emerged * 2 >= grokkers.len() { "partly held" } else { "not held" },
-        evidence: format!("{emerged} of {} grokking runs have an emergence band starting before the grokking step", grokkers.len()),
+        verdict: if grokkers.is_empty() {
+            "not testable"
+        } else if emerged == grokkers.len() {
+            "held"
+        } else if emerged * 2 >= grokkers.len() {
+            "partly held"
+        } else {
+            "not held"
+        },
+        evidence: format!(
+            "{emerged} of {} grokking runs have an emergence band starting before the grokking step",
+            grokkers.len()
+        ),
     });
     let has = |p: &str, ph: Phase| count(p, &|r| r.phases.iter().any(|b| b.phase == ph));
     let div01 = runs_of(runs, "wd0.1").iter().filter(|r| r.phases.iter().any(|b| b.phase == Phase::Divergence)).count();
@@ -911,13 +1077,25 @@ fn claims(runs: &[Run], subnets: &[(&str, Subnetwork)], paper_size: bool) -> Vec
     });
     out.push(Claim {
         claim: "high weight decay (2) ends in a flat finalising phase (section 5.2)".into(),
-        verdict: gate(verdict(runs_of(runs, "wd2").iter().all(|r| r.phases.last().is_some_and(|b| b.phase == Phase::Finalising))), &["wd2"]),
-        evidence: format!("runs ending in finalising: wd 2 {}", count("wd2", &|r| r.phases.last().is_some_and(|b| b.phase == Phase::Finalising))),
+        verdict: gate(
+            verdict(runs_of(runs, "wd2").iter().all(|r| r.phases.last().is_some_and(|b| b.phase == Phase::Finalising))),
+            &["wd2"],
+        ),
+        evidence: format!(
+            "runs ending in finalising: wd 2 {}",
+            count("wd2", &|r| r.phases.last().is_some_and(|b| b.phase == Phase::Finalising))
+        ),
     });
     let right = runs.iter().filter(|r| r.prediction.groks == r.grokked.is_some()).count();
     out.push(Claim {
         claim: "an early synergy peak predicts grokking (section 6)".into(),
-        verdict: if right == runs.len() { "held" } else if right * 4 >= runs.len() * 3 { "partly held" } else { "not held" },
+        verdict: if right == runs.len() {
+            "held"
+        } else if right * 4 >= runs.len() * 3 {
+            "partly held"
+        } else {
+            "not held"
+        },
         evidence: format!("the rule is right on {right} of {} runs (see the prediction section)", runs.len()),
     });
     for (name, s) in subnets {

@@ -112,7 +112,8 @@ fn subnetwork_writes_three_curves() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let svg = std::fs::read_to_string(dir.join("subnetwork.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("synergistic sub-network") && svg.contains("inverse"));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("subnetwork.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("subnetwork.json")).unwrap()).unwrap();
     assert_eq!(json["step"], 20);
     let neurons = json["neurons"].as_array().unwrap().len();
     assert!((1..=24).contains(&neurons));
@@ -147,7 +148,13 @@ fn reproduce_quick_writes_a_complete_report() {
         assert_eq!(h["steps"].as_array().unwrap().len(), 150);
         assert_eq!(h["checkpoints"].as_array().unwrap().len(), 15);
     }
-    for section in ["## Claims of the paper", "## Phases", "## Early synergy peak", "## Synergistic sub-networks", "## Sensitivity"] {
+    for section in [
+        "## Claims of the paper",
+        "## Phases",
+        "## Early synergy peak",
+        "## Synergistic sub-networks",
+        "## Sensitivity",
+    ] {
         assert!(report.contains(section), "no {section}");
     }
     assert!(report.contains("runs predicted correctly"));

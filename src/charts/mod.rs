@@ -4,6 +4,7 @@
 //! from a pixel back to a step, so the page can scrub through a run.
 
 mod frame;
+pub mod report;
 
 pub use frame::{csv, Frame};
 

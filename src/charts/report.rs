@@ -2,9 +2,6 @@
 //! plotters backend (the report writes SVG): several runs on one log step
 //! axis, each as a mean line with a shaded spread (min to max over seeds),
 //! optional phase bands behind the curves and vertical marks.
-//!
-//! Mounted as `grokscope::report_charts` (a file of its own beside the
-//! page's charts, which it does not change).
 
 use crate::charts::{log_ticks, step_colour};
 use plotters::coord::Shift;

@@ -81,6 +81,8 @@ fn par_jobs<T: Send, R: Send>(threads: usize, jobs: Vec<T>, f: impl Fn(T) -> R +
         done.sort_by_key(|&(i, _)| i);
         return done.into_iter().map(|(_, r)| r).collect();
     }
+    #[cfg(target_arch = "wasm32")]
+    let _ = threads; // no threads in the browser's wasm
     jobs.into_iter().map(f).collect()
 }
 

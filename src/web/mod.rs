@@ -563,7 +563,10 @@ async fn drive(run: u32) {
             let more = match e.train_steps(recs.len() as u32).await {
                 Ok(r) => r,
                 Err(e) if !stale(run) => {
-                    return fail(&format!("Training seed {} stopped: {e}.", config.seed + i as u64 + 1), true)
+                    return fail(
+                        &format!("Training seed {} stopped: {e}.", config.seed.wrapping_add(i as u64 + 1)),
+                        true,
+                    )
                 }
                 Err(_) => return,
             };
@@ -907,7 +910,7 @@ fn draw_subnetwork() {
     let Some((title, steps, curves)) = with(|a| {
         let n = a.subnet.as_ref()?;
         let full: Vec<(f64, f64)> = a.history.steps.iter().map(|r| (r.step as f64, r.test_acc)).collect();
-        let p = crate::report_charts::PALETTE;
+        let p = crate::charts::report::PALETTE;
         let curves = vec![
             (format!("full ({})", n.hidden), p[0], full),
             (format!("synergistic ({})", n.neurons), p[1], n.sub.clone()),
