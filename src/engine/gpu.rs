@@ -116,15 +116,32 @@ impl Gpu {
 
     /// Copies `floats` f32 from `buffer` (at float offset `at`) back to the host.
     pub async fn read(&self, buffer: &wgpu::Buffer, at: usize, floats: usize) -> Result<Vec<f32>, GpuError> {
-        let bytes = (floats * 4) as u64;
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback"),
-            size: bytes.max(4),
+        let staging = self.staging("readback", floats);
+        self.read_via(buffer, at, floats, &staging).await
+    }
+
+    /// A host-readable buffer of `floats` f32 for `read_via`.
+    fn staging(&self, label: &str, floats: usize) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: (floats * 4).max(4) as u64,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
-        });
+        })
+    }
+
+    /// `read` through a staging buffer the caller keeps (no allocation on a
+    /// hot path); it must not be mapped by anyone else meanwhile.
+    async fn read_via(
+        &self,
+        buffer: &wgpu::Buffer,
+        at: usize,
+        floats: usize,
+        staging: &wgpu::Buffer,
+    ) -> Result<Vec<f32>, GpuError> {
+        let bytes = (floats * 4) as u64;
         let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(buffer, at as u64 * 4, &staging, 0, bytes);
+        enc.copy_buffer_to_buffer(buffer, at as u64 * 4, staging, 0, bytes);
         self.queue.submit([enc.finish()]);
         let (tx, rx) = oneshot();
         staging.slice(..bytes).map_async(wgpu::MapMode::Read, move |r| tx.send(r));
@@ -379,6 +396,7 @@ pub struct GpuEngine {
     theta_len: usize,
     buffers: Vec<(Buf, wgpu::Buffer)>,
     metrics: wgpu::Buffer,
+    metrics_staging: wgpu::Buffer,
     steps_uniform: wgpu::Buffer,
     hidden_kernel: Kernel,
     init: Vec<Dispatch>,
@@ -626,6 +644,7 @@ impl GpuEngine {
                 (Buf::RowStats, row_stats),
             ],
             metrics,
+            metrics_staging: g.staging("metrics_readback", 4 * MAX_BATCH as usize),
             steps_uniform,
             hidden_kernel: k_hidden,
             init,
@@ -680,7 +699,7 @@ impl GpuEngine {
         }
         self.gpu.queue.write_buffer(&self.steps_uniform, 0, &slots);
         self.encode(&self.step, k);
-        let raw = self.gpu.read(&self.metrics, 0, 4 * k as usize).await?;
+        let raw = self.gpu.read_via(&self.metrics, 0, 4 * k as usize, &self.metrics_staging).await?;
         let first = self.steps_done;
         self.steps_done += k;
         let tally = |loss: f32, correct: f32, count| Tally { loss_sum: loss as f64, correct: correct as f64, count };
