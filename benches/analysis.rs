@@ -103,7 +103,7 @@ fn main() {
         let mut result = None;
         for _ in 0..runs {
             let t = Instant::now();
-            let cp = analysis::checkpoint(&x, SAMPLES, NEURONS).unwrap();
+            let cp = analysis::matrix(&x, SAMPLES, NEURONS).unwrap();
             t_check.push(ms(t));
             let t = Instant::now();
             let mut d = cluster::neuron_distances(&x, SAMPLES, NEURONS);

@@ -35,6 +35,15 @@ impl Op {
             Op::Div => "/",
         }
     }
+
+    /// How many (a, b) pairs the task has over Z_p (division skips b = 0).
+    pub fn pair_count(self, p: u32) -> usize {
+        let p = p as usize;
+        match self {
+            Op::Div => p * (p - 1),
+            _ => p * p,
+        }
+    }
 }
 
 /// Which inputs the progress measures are computed on.
@@ -189,6 +198,11 @@ impl RunConfig {
         })
     }
 
+    /// Pairs in the training split: the fraction `frac` of all, rounded down.
+    pub fn train_count(&self) -> usize {
+        (self.frac * self.op.pair_count(self.p) as f64).floor() as usize
+    }
+
     /// Output classes: p (every operation's result lies in Z_p).
     pub fn classes(&self) -> usize {
         self.p as usize
@@ -199,8 +213,7 @@ impl RunConfig {
         if self.op == Op::Div && !is_prime(self.p) {
             return Err(("p", format!("{} is not prime; division needs a prime p", self.p)));
         }
-        let pairs = crate::data::pair_count(self.op, self.p);
-        let train = crate::data::train_count(pairs, self.frac);
+        let (pairs, train) = (self.op.pair_count(self.p), self.train_count());
         if train == 0 || train == pairs {
             return Err(("frac", format!("{} of {} pairs leaves an empty train or test set", self.frac, pairs)));
         }

@@ -40,18 +40,6 @@ pub struct Dataset {
     pub test: Split,
 }
 
-pub fn pair_count(op: Op, p: u32) -> usize {
-    let p = p as usize;
-    match op {
-        Op::Div => p * (p - 1),
-        _ => p * p,
-    }
-}
-
-pub fn train_count(pairs: usize, frac: f64) -> usize {
-    (frac * pairs as f64).floor() as usize
-}
-
 fn pow_mod(mut base: u64, mut exp: u64, m: u64) -> u64 {
     let mut r = 1;
     base %= m;
@@ -96,7 +84,7 @@ impl Dataset {
         for i in (1..n).rev() {
             perm.swap(i, rng.below(i as u64 + 1) as usize);
         }
-        let n_train = train_count(n, c.frac);
+        let n_train = c.train_count();
         let pick = |idx: &[usize]| {
             let mut s = Split::default();
             for &i in idx {

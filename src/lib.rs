@@ -6,19 +6,15 @@
 
 pub mod analysis;
 pub mod charts;
-pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod engine;
-pub mod history;
 pub mod model;
 pub mod npy;
-pub mod phases;
-pub mod predict;
 #[cfg(not(target_arch = "wasm32"))]
-pub mod reproduce;
+pub mod report;
 pub mod rng;
-pub mod subnet;
+pub mod run;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]

@@ -378,7 +378,7 @@ fn union_search_equals_direct_search_at_scale() {
     let x = relu(clustered(s, n, 12, 101), 0.2);
     let settings =
         AnalysisSettings { clusters: 10, mode: Mode::Union, ties: Ties::Random, seed: 3, bias_correct: false };
-    let cp = analysis::checkpoint(&x, s, n).unwrap();
+    let cp = analysis::matrix(&x, s, n).unwrap();
     let cl = analysis::cluster_neurons(&x, &cp, 10);
     let (z, ids) = analysis::copula_values(&x, &cp, &cl, &settings);
     let vars = analysis::variables(&cp, &cl, z, &ids, &settings);

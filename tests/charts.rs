@@ -5,7 +5,7 @@
 use grokscope::charts::{csv, log_ticks, Chart, Frame};
 use grokscope::config::RunConfig;
 use grokscope::engine::StepRecord;
-use grokscope::history::{Checkpoint, History};
+use grokscope::run::history::{Measures, History};
 use plotters::prelude::*;
 
 /// A run that memorises by step 30 and groks at step 340, with a
@@ -31,7 +31,7 @@ fn history(steps: u32) -> History {
         .map(|i| {
             let s = i * 10;
             let peak = -((s as f64 - 200.0) / 80.0).powi(2);
-            Checkpoint {
+            Measures {
                 step: s,
                 synergy: -1.0 - peak.exp(),
                 redundancy: 0.5 + 0.001 * s as f64,
@@ -65,7 +65,7 @@ fn every_chart_draws_its_data() {
         assert!(s.starts_with("<svg") && s.len() > 2000, "{}: {} bytes", chart.name(), s.len());
         match chart {
             // One polyline per curve (and per legend sample).
-            Chart::Accuracy | Chart::Loss | Chart::Measures => {
+            Chart::Accuracy | Chart::Loss | Chart::Synergy => {
                 assert!(s.matches("<polyline").count() >= 2, "{}: no curves", chart.name())
             }
             Chart::Size => assert!(s.contains("<polyline"), "size: no curve"),
@@ -74,7 +74,7 @@ fn every_chart_draws_its_data() {
         }
     }
     // The phases read off the measures are named on their chart.
-    let (measures, _) = svg(Chart::Measures, &f);
+    let (measures, _) = svg(Chart::Synergy, &f);
     assert!(!f.phases.is_empty(), "phases labelled");
     assert!(f.phases.iter().any(|b| measures.contains(b.phase.name())), "a phase is named");
     let (acc, _) = svg(Chart::Accuracy, &f);
@@ -88,7 +88,7 @@ fn an_empty_run_says_what_to_do() {
     let h = History::new(&RunConfig::default(), "cpu");
     let f = Frame::new(&h, None, 500);
     assert!(svg(Chart::Accuracy, &f).0.contains("press Start"));
-    assert!(svg(Chart::Measures, &f).0.contains("one point every 5 steps"));
+    assert!(svg(Chart::Synergy, &f).0.contains("one point every 5 steps"));
     let off = History::new(&RunConfig { every: 0, ..RunConfig::default() }, "cpu");
     assert!(svg(Chart::Pareto, &Frame::new(&off, None, 500)).0.contains("progress measures are off"));
 }

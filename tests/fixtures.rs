@@ -35,7 +35,7 @@ fn ward_labels_match_scikit_learn() {
             let expect = usizes(labels);
             assert_eq!(cluster::ward_labels(&x, s, n, k), expect, "{name} k={k}");
             // Same through the checkpoint path (f32 input is not exact, so f64 here).
-            let cp = analysis::checkpoint(&x, s, n).unwrap();
+            let cp = analysis::matrix(&x, s, n).unwrap();
             assert_eq!(analysis::cluster_neurons(&x, &cp, k).labels, expect, "{name} k={k} (checkpoint path)");
         }
     }
@@ -45,7 +45,7 @@ fn ward_labels_match_scikit_learn() {
 fn relu_fixture_reports_dead_and_duplicates() {
     let f = load("cluster_relu_400x60.json");
     let (x, s, n) = matrix(&f);
-    let cp = analysis::checkpoint(&x, s, n).unwrap();
+    let cp = analysis::matrix(&x, s, n).unwrap();
     assert_eq!(cp.dead_neurons, vec![5, 17, 41]);
     let cl = analysis::cluster_neurons(&x, &cp, 10);
     assert_eq!(cl.duplicate_groups, vec![vec![7, 33], vec![12, 30, 50]]);

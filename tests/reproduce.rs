@@ -1,11 +1,11 @@
-//! Issue 5's headless parts end to end: the sub-network masking on the CPU
+//! The headless experiments end to end: the sub-network masking on the CPU
 //! engine, `grokscope subnetwork` and `grokscope reproduce --quick` (at a
 //! tiny size, so the whole report is built in seconds).
 
 use grokscope::config::RunConfig;
 use grokscope::engine::{self, Engine, Mask};
-use grokscope::history::{Checkpoint, History};
-use grokscope::reproduce::{mask_of, pick_checkpoint, synergy_neurons};
+use grokscope::run::history::{History, Measures};
+use grokscope::run::subnet::{mask_of, pick_checkpoint, synergy_neurons};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -75,7 +75,7 @@ fn silenced_neurons_are_silent() {
 #[test]
 fn the_multiplet_is_read_from_the_checkpoint() {
     let mut h = History::new(&RunConfig { hidden: 6, ..RunConfig::default() }, "cpu");
-    let cp = |step, synergy, clusters: Vec<usize>| Checkpoint {
+    let cp = |step, synergy, clusters: Vec<usize>| Measures {
         step,
         synergy,
         redundancy: 0.0,

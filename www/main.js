@@ -1,4 +1,4 @@
-// Loads the wasm module; everything else happens in Rust (src/web.rs).
+// Loads the wasm module; everything else happens in Rust (src/web/).
 import init, { fingerprint } from './grokscope.js';
 
 init().then(() => {

@@ -6,8 +6,8 @@ const ready = init();
 onmessage = async ({ data: [run, query, step, rows, acts] }) => {
   await ready;
   try {
-    postMessage([run, measure_checkpoint(query, step, acts, rows)]);
+    postMessage([run, step, measure_checkpoint(query, step, acts, rows)]);
   } catch (e) {
-    postMessage([run, null, String(e)]);
+    postMessage([run, step, null, String(e)]);
   }
 };

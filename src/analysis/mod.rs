@@ -213,7 +213,7 @@ impl std::error::Error for AnalysisError {}
 pub const MEAN_STREAM: u64 = 1 << 32;
 
 /// A checked activation matrix and its dead neurons.
-pub struct Checkpoint {
+pub struct Matrix {
     pub samples: usize,
     pub neurons: usize,
     /// Neurons constant over the samples, ascending.
@@ -222,7 +222,7 @@ pub struct Checkpoint {
 
 /// Validates a row-major `samples x neurons` activation matrix and finds
 /// its dead (constant) neurons.
-pub fn checkpoint<T: Copy + Into<f64>>(x: &[T], samples: usize, neurons: usize) -> Result<Checkpoint, AnalysisError> {
+pub fn matrix<T: Copy + Into<f64>>(x: &[T], samples: usize, neurons: usize) -> Result<Matrix, AnalysisError> {
     if samples.checked_mul(neurons) != Some(x.len()) {
         return Err(AnalysisError::Shape { len: x.len(), samples, neurons });
     }
@@ -231,7 +231,7 @@ pub fn checkpoint<T: Copy + Into<f64>>(x: &[T], samples: usize, neurons: usize) 
     }
     let dead_neurons = cluster::constant_neurons(x, samples, neurons)
         .map_err(|(sample, neuron)| AnalysisError::NonFinite { sample, neuron })?;
-    Ok(Checkpoint { samples, neurons, dead_neurons })
+    Ok(Matrix { samples, neurons, dead_neurons })
 }
 
 /// The Ward clusters of a checkpoint's neurons.
@@ -247,7 +247,7 @@ pub struct Clusters {
 
 /// Ward clustering of the neurons (scikit-learn's partition and numbering),
 /// with `clusters` capped at the number of distinct neurons.
-pub fn cluster_neurons<T: Copy + Into<f64>>(x: &[T], cp: &Checkpoint, clusters: usize) -> Clusters {
+pub fn cluster_neurons<T: Copy + Into<f64>>(x: &[T], cp: &Matrix, clusters: usize) -> Clusters {
     let (s, n) = (cp.samples, cp.neurons);
     let mut d = cluster::neuron_distances(x, s, n);
     let identical = cluster::identical_groups(x, s, n, &d);
@@ -276,7 +276,7 @@ pub struct Variables {
 /// labels in `mean`).
 pub fn copula_values<T: Copy + Into<f64> + Sync>(
     x: &[T],
-    cp: &Checkpoint,
+    cp: &Matrix,
     cl: &Clusters,
     settings: &AnalysisSettings,
 ) -> (Panels, Vec<usize>) {
@@ -359,7 +359,7 @@ pub fn copula_values<T: Copy + Into<f64> + Sync>(
 
 /// Covariance of the copula values and the groups of the search (the
 /// panels go back to the buffer pool).
-pub fn variables(cp: &Checkpoint, cl: &Clusters, z: Panels, ids: &[usize], settings: &AnalysisSettings) -> Variables {
+pub fn variables(cp: &Matrix, cl: &Clusters, z: Panels, ids: &[usize], settings: &AnalysisSettings) -> Variables {
     let labels = &cl.labels;
     let dim = ids.len();
     let mut cov = linalg::gram(&z);
@@ -382,7 +382,7 @@ pub fn variables(cp: &Checkpoint, cl: &Clusters, z: Panels, ids: &[usize], setti
 /// Runs the multiplet search on the variables and names the result in
 /// clusters and live neurons.
 pub fn search(
-    cp: &Checkpoint,
+    cp: &Matrix,
     cl: &Clusters,
     vars: &Variables,
     settings: &AnalysisSettings,
@@ -427,7 +427,7 @@ pub fn analyze<T: Copy + Into<f64> + Sync>(
     if settings.clusters < 2 || settings.clusters > oinfo::MAX_GROUPS {
         return Err(AnalysisError::Clusters(settings.clusters));
     }
-    let cp = checkpoint(x, samples, neurons)?;
+    let cp = matrix(x, samples, neurons)?;
     let cl = cluster_neurons(x, &cp, settings.clusters);
     let (z, ids) = copula_values(x, &cp, &cl, settings);
     let vars = variables(&cp, &cl, z, &ids, settings);

@@ -2,12 +2,10 @@
 //! its history as JSON.
 
 use grokscope::analysis::{self, AnalysisSettings};
-use grokscope::checkpoint;
-use grokscope::config::RunConfig;
-use grokscope::data::Dataset;
-use grokscope::engine::{self, gpu::Gpu, StepRecord};
-use grokscope::history::History;
+use grokscope::engine::StepRecord;
 use grokscope::npy;
+use grokscope::report::experiments;
+use grokscope::run::Backend;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -97,13 +95,6 @@ fn analyze(mut args: lexopt::Parser) -> Result<(), String> {
     Ok(())
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Auto,
-    Gpu,
-    Cpu,
-}
-
 fn train(mut args: lexopt::Parser) -> Result<(), String> {
     use lexopt::Arg::*;
     let (mut query, mut out, mut backend, mut threads, mut quiet) = (None, None, Backend::Auto, 0usize, false);
@@ -111,38 +102,32 @@ fn train(mut args: lexopt::Parser) -> Result<(), String> {
         match arg {
             Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
             Long("out") => out = Some(value(&mut args)?),
-            Long("backend") => {
-                backend = match value(&mut args)?.as_str() {
-                    "auto" => Backend::Auto,
-                    "gpu" => Backend::Gpu,
-                    "cpu" => Backend::Cpu,
-                    other => return Err(format!("--backend '{other}': expected auto, gpu or cpu")),
-                }
-            }
+            Long("backend") => backend = value(&mut args)?.parse().map_err(|e| format!("--backend {e}"))?,
             Long("threads") => threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
             Long("quiet") => quiet = true,
             other => return Err(format!("{}\n{USAGE}", other.unexpected())),
         }
     }
-    let query = query.unwrap_or_default();
-    let config = grokscope::url::parse(&query).map_err(|e| e.to_string())?;
-    let gpu = match backend {
-        Backend::Cpu => None,
-        Backend::Gpu => Some(pollster::block_on(Gpu::request()).map_err(|e| e.to_string())?),
-        Backend::Auto => match pollster::block_on(Gpu::request()) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                eprintln!("grokscope: {e}; training on the CPU");
-                None
-            }
-        },
-    };
-    let mut engine = engine::start(&config, gpu.as_ref(), threads).map_err(|e| e.to_string())?;
-    let backend_name = engine.describe();
+    let config = grokscope::url::parse(&query.unwrap_or_default()).map_err(|e| e.to_string())?;
+    let gpu = experiments::open_gpu(backend)?;
     if !quiet {
-        eprintln!("training {} on {backend_name}", grokscope::url::to_query(&config));
+        let on = gpu.as_ref().map_or("CPU".to_string(), |g| g.adapter.clone());
+        eprintln!("training {} on {on}", grokscope::url::to_query(&config));
     }
-    let history = train_loop(&config, &mut engine, &backend_name, quiet)?;
+    let start = Instant::now();
+    let mut last_draw: Option<Instant> = None;
+    let (history, _, skipped) = experiments::train(&config, gpu.as_ref(), threads, &[], |r| {
+        if !quiet && (last_draw.is_none_or(|t| t.elapsed().as_millis() > 100) || r.step == config.steps) {
+            progress(r, config.steps, start.elapsed().as_secs_f64());
+            last_draw = Some(Instant::now());
+        }
+    })?;
+    if !quiet {
+        eprintln!();
+    }
+    if let Some(e) = skipped.first() {
+        eprintln!("grokscope: {} checkpoint(s) not analysable and left out, e.g. {e}", skipped.len());
+    }
     let json = history.to_json();
     match out {
         Some(path) => std::fs::write(&path, json).map_err(|e| format!("cannot write {path}: {e}"))?,
@@ -152,34 +137,6 @@ fn train(mut args: lexopt::Parser) -> Result<(), String> {
         Some(step) => Err(format!("the run diverged (loss not finite) at step {step}; lower lr or alpha")),
         None => Ok(()),
     }
-}
-
-fn train_loop(config: &RunConfig, engine: &mut engine::Engine, backend: &str, quiet: bool) -> Result<History, String> {
-    let mut history = History::new(config, backend);
-    let samples = checkpoint::analysis_samples(config, &Dataset::new(config));
-    let start = Instant::now();
-    let mut last_draw = Instant::now();
-    while engine.step() < config.steps {
-        let k = checkpoint::batch_len(config, engine.step(), engine::gpu::MAX_BATCH / 2);
-        let recs = pollster::block_on(engine.train_steps(k)).map_err(|e| e.to_string())?;
-        let going = history.push(&recs);
-        if going && checkpoint::is_checkpoint(config, engine.step()) {
-            let acts =
-                pollster::block_on(checkpoint::activations(config, engine, &samples)).map_err(|e| e.to_string())?;
-            history.checkpoints.push(checkpoint::measure(config, engine.step(), &acts, samples.len())?);
-        }
-        if !quiet && (last_draw.elapsed().as_millis() > 100 || !going || engine.step() == config.steps) {
-            progress(recs.last().unwrap(), config.steps, start.elapsed().as_secs_f64());
-            last_draw = Instant::now();
-        }
-        if !going {
-            break;
-        }
-    }
-    if !quiet {
-        eprintln!();
-    }
-    Ok(history)
 }
 
 fn progress(r: &StepRecord, total: u32, secs: f64) {
@@ -199,13 +156,13 @@ fn progress(r: &StepRecord, total: u32, secs: f64) {
 }
 
 fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
-    use grokscope::reproduce::{self as rp, Options};
+    use grokscope::report::{self as rp, Options};
     use lexopt::Arg::*;
     let mut o = Options {
         seeds: 0,
         quick: false,
         mode: analysis::Mode::Mean,
-        backend: rp::Backend::Auto,
+        backend: Backend::Auto,
         out: std::path::PathBuf::new(),
         query: None,
         threads: 0,
@@ -220,7 +177,7 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
             Long("seeds") => o.seeds = value(&mut args)?.parse().map_err(|_| "--seeds: expected a whole number")?,
             Long("quick") => o.quick = true,
             Long("mode") => o.mode = value(&mut args)?.parse().map_err(|e| format!("--mode: {e}"))?,
-            Long("backend") => o.backend = value(&mut args)?.parse()?,
+            Long("backend") => o.backend = value(&mut args)?.parse().map_err(|e| format!("--backend {e}"))?,
             Long("query") => o.query = Some(value(&mut args)?),
             Long("threads") => o.threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
             Long("no-subnetwork") => o.subnetwork = false,
@@ -237,17 +194,16 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
 }
 
 fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {
-    use grokscope::reproduce as rp;
     use lexopt::Arg::*;
     let (mut query, mut step, mut silence, mut out, mut backend, mut threads) =
-        (None, None, false, String::from("."), rp::Backend::Auto, 0usize);
+        (None, None, false, String::from("."), Backend::Auto, 0usize);
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
             Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
             Long("step") => step = Some(value(&mut args)?.parse().map_err(|_| "--step: expected a whole number")?),
             Long("silence") => silence = true,
             Long("out") => out = value(&mut args)?,
-            Long("backend") => backend = value(&mut args)?.parse()?,
+            Long("backend") => backend = value(&mut args)?.parse().map_err(|e| format!("--backend {e}"))?,
             Long("threads") => threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
             other => return Err(format!("{}\n{USAGE}", other.unexpected())),
         }
@@ -256,21 +212,18 @@ fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {
     if config.every == 0 {
         return Err("subnetwork needs checkpoints: set every > 0".into());
     }
-    let gpu = rp::open_gpu(backend)?;
+    let gpu = experiments::open_gpu(backend)?;
     eprintln!("training {} ...", grokscope::url::to_query(&config));
-    let (full, _, skipped) = rp::train(&config, gpu.as_ref(), threads, None, &[])?;
+    let (full, _, skipped) = experiments::train(&config, gpu.as_ref(), threads, &[], |_| {})?;
     if let Some(e) = skipped.first() {
         eprintln!("grokscope: {} checkpoint(s) not analysable, e.g. {e}", skipped.len());
     }
-    let s = rp::subnetwork(full, step, silence, gpu.as_ref(), threads)?;
+    let s = experiments::subnetwork(full, step, silence, gpu.as_ref(), threads)?;
     let dir = std::path::Path::new(&out);
-    rp::write_subnetwork(dir, "subnetwork", &s)?;
-    for (name, h) in s.runs() {
-        eprintln!(
-            "{name}: test accuracy 95 % at {}, final {:.3}",
-            h.first_step(|r| r.test_acc, 0.95).map_or("never".into(), |g| g.to_string()),
-            h.steps.last().map_or(0.0, |r| r.test_acc)
-        );
+    grokscope::report::figures::write_subnetwork(dir, "subnetwork", &s)?;
+    for (name, _, h) in s.runs() {
+        let grokked = h.grokked_at().map_or("never".into(), |g| g.to_string());
+        eprintln!("{name}: test accuracy 95 % at {grokked}, final {:.3}", h.final_test_acc());
     }
     eprintln!(
         "{} of {} neurons from step {}; wrote {}",

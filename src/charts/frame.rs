@@ -3,9 +3,9 @@
 
 use crate::analysis::smooth;
 use crate::engine::StepRecord;
-use crate::history::{Checkpoint, History};
-use crate::phases::{self, PhaseBand};
-use crate::predict::GROKKED;
+use crate::run::history::{Measures, History};
+use crate::run::phases::{self, PhaseBand};
+use crate::run::history::GROKKED;
 
 /// Everything the charts show of a history.
 pub struct Frame {
@@ -48,7 +48,7 @@ impl Frame {
 
     /// `new`, with `others` (the same configuration, other init seeds)
     /// overlaid on the accuracy chart with a min-max band.
-    pub fn with_seeds(h: &History, others: &[History], cursor: Option<u32>, points: usize) -> Frame {
+    pub fn with_seeds(h: &History, others: &[&History], cursor: Option<u32>, points: usize) -> Frame {
         let steps = h.config.steps.max(h.steps.last().map_or(0, |r| r.step)).max(2);
         let kept = decimate(h.steps.iter().map(|r| r.step), steps, points);
         let series =
@@ -142,7 +142,7 @@ impl Frame {
 
 /// (step, min, max) of `m` over the primary run and `others` at the kept
 /// steps (records are one per step, so index `i` is the same step in each).
-fn band(h: &History, others: &[History], kept: &[usize], m: fn(&StepRecord) -> f64) -> Vec<(f64, f64, f64)> {
+fn band(h: &History, others: &[&History], kept: &[usize], m: fn(&StepRecord) -> f64) -> Vec<(f64, f64, f64)> {
     if others.is_empty() {
         return Vec::new();
     }
@@ -180,7 +180,7 @@ fn decimate(steps: impl Iterator<Item = u32>, max: u32, points: usize) -> Vec<us
 /// The paper's display transforms of the progress measures, per checkpoint
 /// (`analysis::smooth`); the sub-network's size as it is, in neurons, which
 /// is what a class counts.
-fn measures(c: &[Checkpoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+fn measures(c: &[Measures]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let syn: Vec<f64> = c.iter().map(|c| c.synergy).collect();
     let red: Vec<f64> = c.iter().map(|c| c.redundancy).collect();
     (smooth::synergy_curve(&syn), smooth::redundancy_curve(&red), c.iter().map(|c| c.synergy_size as f64).collect())

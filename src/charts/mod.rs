@@ -8,7 +8,7 @@ pub mod report;
 
 pub use frame::{csv, Frame};
 
-use crate::phases::Phase;
+use crate::run::phases::Phase;
 use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
@@ -35,20 +35,20 @@ pub struct Line<'a> {
 pub enum Chart {
     Accuracy,
     Loss,
-    Measures,
+    Synergy,
     Size,
     Pareto,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 5] = [Chart::Accuracy, Chart::Loss, Chart::Measures, Chart::Size, Chart::Pareto];
+    pub const ALL: [Chart; 5] = [Chart::Accuracy, Chart::Loss, Chart::Synergy, Chart::Size, Chart::Pareto];
 
     /// Also the id of its canvas (`chart-<name>`) and of its PNG.
     pub fn name(self) -> &'static str {
         match self {
             Chart::Accuracy => "accuracy",
             Chart::Loss => "loss",
-            Chart::Measures => "synergy",
+            Chart::Synergy => "synergy",
             Chart::Size => "size",
             Chart::Pareto => "pareto",
         }
@@ -68,7 +68,7 @@ impl Chart {
                 "Loss (cross-entropy, log scale)",
                 vec![line("train", TRAIN, &f.train_loss), line("test", TEST, &f.test_loss)],
             ),
-            Chart::Measures => (
+            Chart::Synergy => (
                 "Synergy and redundancy (normalised)",
                 vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy)],
             ),
@@ -77,7 +77,7 @@ impl Chart {
         };
         let measures_note = f.measures_note();
         let text = match self {
-            Chart::Measures => (title, measures_note.as_str(), true),
+            Chart::Synergy => (title, measures_note.as_str(), true),
             Chart::Size => (title, measures_note.as_str(), false),
             _ => (title, "press Start", false),
         };

@@ -3,7 +3,8 @@
 //! work never freezes the page while training goes on. One worker, jobs in
 //! order; results carry their run so a reset discards them.
 
-use crate::history::Checkpoint;
+use crate::run::driver::Job;
+use crate::run::history::Measures;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -13,14 +14,15 @@ use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 #[wasm_bindgen]
 pub fn measure_checkpoint(query: &str, step: u32, activations: &[f32], rows: usize) -> Result<String, JsValue> {
     let c = crate::url::parse(query).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let cp = crate::checkpoint::measure(&c, step, activations, rows).map_err(|e| JsValue::from_str(&e))?;
+    let cp = crate::run::measure::measure(&c, step, activations, rows).map_err(|e| JsValue::from_str(&e))?;
     serde_json::to_string(&cp).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
 /// A finished job: its run, and the checkpoint or why there is none.
 pub struct Done {
     pub run: u32,
-    pub result: Result<Checkpoint, String>,
+    pub step: u32,
+    pub result: Result<Measures, String>,
 }
 
 /// Starts the worker; `done` runs on the main thread for every result.
@@ -36,32 +38,33 @@ pub fn spawn(done: impl Fn(Done) + 'static) -> Result<Worker, JsValue> {
 }
 
 /// Sends one job; the activations' buffer moves to the worker (no copy).
-pub fn send(w: &Worker, run: u32, query: &str, step: u32, rows: usize, activations: Vec<f32>) -> Result<(), JsValue> {
-    let acts = js_sys::Float32Array::from(activations.as_slice());
-    let msg = js_sys::Array::of5(&run.into(), &query.into(), &step.into(), &(rows as u32).into(), &acts);
+pub fn send(w: &Worker, run: u32, query: &str, job: Job) -> Result<(), JsValue> {
+    let acts = js_sys::Float32Array::from(job.activations.as_slice());
+    let msg = js_sys::Array::of5(&run.into(), &query.into(), &job.step.into(), &(job.rows as u32).into(), &acts);
     w.post_message_with_transfer(&msg, &js_sys::Array::of1(&acts.buffer()))
 }
 
-/// `[run, json]` or `[run, null, error]` from worker.js.
+/// `[run, step, json]` or `[run, step, null, error]` from worker.js.
 fn parse(data: &JsValue) -> Done {
     let arr: js_sys::Array = data.clone().unchecked_into();
     let run = arr.get(0).as_f64().unwrap_or(-1.0) as u32;
-    let result = match arr.get(1).as_string() {
+    let step = arr.get(1).as_f64().unwrap_or(-1.0) as u32;
+    let result = match arr.get(2).as_string() {
         Some(json) => serde_json::from_str::<Value>(&json)
             .ok()
             .and_then(|v| checkpoint(&v))
             .ok_or_else(|| format!("the analysis returned an unreadable checkpoint: {json}")),
-        None => Err(arr.get(2).as_string().unwrap_or_else(|| "the analysis failed".into())),
+        None => Err(arr.get(3).as_string().unwrap_or_else(|| "the analysis failed".into())),
     };
-    Done { run, result }
+    Done { run, step, result }
 }
 
 /// Reads back what `measure_checkpoint` wrote (JSON has no NaN: a
 /// non-finite measure arrives as null and is refused here).
-fn checkpoint(v: &Value) -> Option<Checkpoint> {
+fn checkpoint(v: &Value) -> Option<Measures> {
     let list =
         |k: &str| -> Option<Vec<usize>> { v[k].as_array()?.iter().map(|x| x.as_u64().map(|n| n as usize)).collect() };
-    Some(Checkpoint {
+    Some(Measures {
         step: v["step"].as_u64()? as u32,
         synergy: v["synergy"].as_f64()?,
         redundancy: v["redundancy"].as_f64()?,

@@ -12,11 +12,13 @@ mod dom;
 mod export;
 
 use crate::charts::{Chart, Frame, StepAt};
-use crate::checkpoint;
 use crate::config::{RunConfig, PRESETS};
 use crate::engine::{self, gpu::Gpu, Engine, StepRecord};
-use crate::history::History;
-use crate::predict::GROKKED;
+use crate::run::driver::{perform, Action, Deadline, Driver, Job, Measuring};
+use crate::run::history::History;
+use crate::run::subnet;
+use crate::run::Backend;
+use crate::run::history::GROKKED;
 use crate::url;
 use dom::{by_id, message, metric, now_ms, on, text};
 use plotters::prelude::IntoDrawingArea;
@@ -65,17 +67,17 @@ fn bit(c: Chart) -> u8 {
 const ALL_CHARTS: u8 = 0b11111;
 const STEP_CHARTS: u8 = 0b00011;
 /// Checkpoints waiting for the worker before training waits for them.
-const BACKLOG: u32 = 2;
+const BACKLOG: usize = 2;
 
 struct App {
     config: RunConfig,
-    gpu: bool,
+    backend: Backend,
     speed: u32,
     autostart: bool,
     /// Runs of the configuration side by side: init seeds seed, seed+1, ...
     seeds: u32,
-    /// The other seeds' records (the primary run is `history`).
-    others: Vec<History>,
+    /// The other seeds' runs, unmeasured (the primary run is `driver`).
+    others: Vec<Driver>,
     /// The device the run trains on, for the sub-network's retraining.
     device: Option<Gpu>,
     /// The sub-network experiment: curves drawn on `#subnetwork-chart`.
@@ -86,7 +88,8 @@ struct App {
     driving: bool,
     /// Steps asked for with the Step button.
     single_steps: u32,
-    history: History,
+    /// The run shown, measured and exported.
+    driver: Driver,
     cursor: Option<u32>,
     dirty: u8,
     /// Redraw at the next frame (hover), not at the throttled rate.
@@ -96,8 +99,6 @@ struct App {
     /// Time and step of the last steps-per-second sample.
     rate: (f64, u32),
     analyst: Option<web_sys::Worker>,
-    /// Checkpoints of this run sent to the worker and not yet back.
-    pending: u32,
 }
 
 thread_local! {
@@ -119,12 +120,12 @@ pub fn main() {
         message(&format!("Ignored {e}; using the default instead."));
     }
     let extra = |key: &str| parsed.extra.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let gpu = match extra("backend") {
-        None | Some("gpu") => true,
-        Some("cpu") => false,
-        Some(other) => {
-            message(&format!("Ignored parameter 'backend' = '{other}': expected gpu or cpu."));
-            true
+    let backend = match extra("backend").map(str::parse::<Backend>) {
+        None => Backend::Auto,
+        Some(Ok(b)) => b,
+        Some(Err(e)) => {
+            message(&format!("Ignored parameter 'backend' = {e}."));
+            Backend::Auto
         }
     };
     let speed = match extra("speed") {
@@ -161,9 +162,9 @@ pub fn main() {
     };
     APP.with(|a| {
         *a.borrow_mut() = Some(App {
-            history: History::new(&parsed.config, ""),
+            driver: Driver::new(&parsed.config, "", Measuring::Deferred(BACKLOG)),
             config: parsed.config,
-            gpu,
+            backend,
             speed,
             autostart,
             seeds,
@@ -181,7 +182,6 @@ pub fn main() {
             step_at: Chart::ALL.iter().map(|_| None).collect(),
             rate: (0.0, 0),
             analyst: None,
-            pending: 0,
         })
     });
     wire();
@@ -230,17 +230,17 @@ fn wire() {
     button("reset", reset);
     button("restart", start);
     button("restart-cpu", || {
-        with(|a| a.gpu = false);
+        with(|a| a.backend = Backend::Cpu);
         show_settings();
         start();
     });
     button("copy", copy_link);
     button("download-json", || {
-        let json = with(|a| a.history.to_json());
+        let json = with(|a| a.driver.history().to_json());
         export::text(&json, "application/json", "grokscope-run.json").ok();
     });
     button("download-csv", || {
-        let csv = with(|a| crate::charts::csv(&a.history));
+        let csv = with(|a| crate::charts::csv(a.driver.history()));
         export::text(&csv, "text/csv", "grokscope-run.csv").ok();
     });
     for c in Chart::ALL {
@@ -260,8 +260,8 @@ fn wire() {
         });
     }
     on(&by_id::<web_sys::EventTarget>("backend"), "change", |_: web_sys::Event| {
-        let gpu = by_id::<HtmlSelectElement>("backend").value() != "cpu";
-        with(|a| a.gpu = gpu);
+        let backend = by_id::<HtmlSelectElement>("backend").value().parse().unwrap_or_default();
+        with(|a| a.backend = backend);
         show_settings();
         reset();
     });
@@ -311,14 +311,14 @@ fn apply(c: RunConfig) {
 
 /// The settings everywhere they appear: controls, URL, command line, link.
 fn show_settings() {
-    let (config, query, gpu, speed, seeds) = with(|a| {
+    let (config, query, backend, speed, seeds) = with(|a| {
         let mut parts = Vec::new();
         let q = url::to_query(&a.config);
         if !q.is_empty() {
             parts.push(q);
         }
-        if !a.gpu {
-            parts.push("backend=cpu".into());
+        if a.backend != Backend::Auto {
+            parts.push(format!("backend={}", a.backend.name()));
         }
         if a.speed != DEFAULT_SPEED {
             parts.push(format!("speed={}", a.speed));
@@ -329,11 +329,11 @@ fn show_settings() {
         if a.autostart {
             parts.push("autostart=1".into());
         }
-        (a.config.clone(), parts.join("&"), a.gpu, a.speed, a.seeds)
+        (a.config.clone(), parts.join("&"), a.backend, a.speed, a.seeds)
     });
     by_id::<HtmlInputElement>("seeds").set_value(&seeds.to_string());
     controls::fill(&config);
-    by_id::<HtmlSelectElement>("backend").set_value(if gpu { "gpu" } else { "cpu" });
+    by_id::<HtmlSelectElement>("backend").set_value(backend.name());
     by_id::<HtmlInputElement>("speed").set_value(&speed.to_string());
     text("speed-value", &speed.to_string());
     let window = web_sys::window().expect("a window");
@@ -382,7 +382,7 @@ fn set_state(s: State) {
         },
     );
     dom::show("recover", s == State::Error);
-    let measured = with(|a| !a.history.checkpoints.is_empty());
+    let measured = with(|a| !a.driver.history().checkpoints.is_empty());
     dom::show("subnetwork", s == State::Done && measured);
 }
 
@@ -432,17 +432,17 @@ fn reset() {
         a.run += 1;
         a.driving = false;
         a.single_steps = 0;
-        a.history = History::new(&a.config, "");
+        let outstanding = a.driver.outstanding();
+        a.driver = Driver::new(&a.config, "", Measuring::Deferred(BACKLOG));
         a.others.clear();
         a.subnet = None;
         a.cursor = None;
         a.dirty = ALL_CHARTS;
-        if a.pending > 0 {
+        if outstanding > 0 {
             // Drop the old run's queued analyses rather than wait for them.
             if let Some(w) = a.analyst.take() {
                 w.terminate();
             }
-            a.pending = 0;
         }
     });
     text("copy", "Copy link");
@@ -480,55 +480,53 @@ fn fail(why: &str, offer_cpu: bool) {
     set_state(State::Error);
 }
 
-/// One run: get an engine, then train a slice per animation frame while
-/// the state says so. Ends when the run is done, fails, or is replaced.
+/// One run: get an engine, then advance the run's driver each animation
+/// frame while the state says so. Ends when the run is done, fails, or is
+/// replaced.
 async fn drive(run: u32) {
-    let (config, want_gpu) = with(|a| (a.config.clone(), a.gpu));
-    let (gpu, note) = if want_gpu {
-        match Gpu::request().await {
-            Ok(g) => (Some(g), String::new()),
-            Err(e) => {
-                message(&format!(
-                    "WebGPU is not available here ({e}); training on the CPU in WebAssembly instead (slower)."
-                ));
-                (None, "WebGPU unavailable".to_string())
-            }
+    let (config, backend) = with(|a| (a.config.clone(), a.backend));
+    let request = match backend {
+        Backend::Cpu => None,
+        _ => Some(Gpu::request().await),
+    };
+    let unavailable = request.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string());
+    let gpu = match (backend.decide(request), unavailable) {
+        (Ok((gpu, _)), Some(e)) => {
+            message(&format!("WebGPU is not available here ({e}); training on the CPU in WebAssembly instead (slower)."));
+            gpu
         }
-    } else {
-        (None, "chosen with backend=cpu".to_string())
+        (Ok((gpu, note)), None) => {
+            if let Some(n) = note {
+                message(&format!("{n}."));
+            }
+            gpu
+        }
+        (Err(e), _) => return fail(&format!("WebGPU is not available here ({e}); continue on the CPU instead?"), true),
     };
     if stale(run) {
         return;
     }
-    let mut eng: Engine = match engine::start(&config, gpu.as_ref(), 1) {
-        Ok(e) => e,
-        Err(e) => return fail(&format!("Could not start the GPU engine: {e}."), true),
-    };
-    // The other seeds: the same configuration from the next init seeds,
-    // stepped in the same frames as the primary run.
     let seeds = with(|a| a.seeds);
-    let mut others = Vec::new();
-    let mut other_configs = Vec::new();
-    for i in 1..seeds as u64 {
-        let c = RunConfig { seed: config.seed.wrapping_add(i), ..config.clone() };
-        match engine::start(&c, gpu.as_ref(), 1) {
-            Ok(e) => others.push(e),
+    let configs: Vec<RunConfig> =
+        (0..seeds as u64).map(|i| RunConfig { seed: config.seed.wrapping_add(i), ..config.clone() }).collect();
+    let mut engines = Vec::new();
+    for c in &configs {
+        match engine::start(c, gpu.as_ref(), 1) {
+            Ok(e) => engines.push(e),
             Err(e) => return fail(&format!("Could not start the GPU engine for seed {}: {e}.", c.seed), true),
         }
-        other_configs.push(c);
     }
-    let samples =
-        (config.every > 0).then(|| checkpoint::analysis_samples(&config, &crate::data::Dataset::new(&config)));
-    let query = url::to_query(&config);
-    let kind = if eng.is_gpu() { "webgpu" } else { "cpu" };
+    let kind = if engines[0].is_gpu() { "webgpu" } else { "cpu" };
     with(|a| {
-        a.history = History::new(&config, kind);
-        a.others = other_configs.iter().map(|c| History::new(c, kind)).collect();
+        a.driver = Driver::new(&config, kind, Measuring::Deferred(BACKLOG));
+        a.others = configs[1..].iter().map(|c| Driver::new(c, kind, Measuring::Off)).collect();
         a.device = gpu.clone();
     });
     metric("engine", kind);
     metric("seeds", &seeds.to_string());
-    text("adapter", &if eng.is_gpu() { eng.describe() } else { format!("CPU ({note})") });
+    let cpu_why = if backend == Backend::Cpu { "chosen with backend=cpu" } else { "WebGPU unavailable" };
+    text("adapter", &if kind == "webgpu" { engines[0].describe() } else { format!("CPU ({cpu_why})") });
+    let query = url::to_query(&config);
     loop {
         dom::next_frame().await;
         if stale(run) {
@@ -542,146 +540,134 @@ async fn drive(run: u32) {
             }
             _ => 0,
         });
-        if want == 0 || with(|a| a.pending) >= BACKLOG {
+        if want == 0 {
             continue;
         }
-        let k = checkpoint::batch_len(&config, eng.step(), want);
-        let recs = match train_slice(&mut eng, k).await {
-            Ok(r) => r,
-            Err(e) if !stale(run) => {
-                return fail(
-                    &format!("Training stopped: {e}. Restart on WebGPU, or continue on the CPU (the run restarts from step 0 there, with the same result)."),
-                    true,
-                )
+        match frame(run, &query, want, &mut engines).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(why) => return fail(&why, true),
+        }
+    }
+}
+
+/// One frame of a run: a batch of up to `want` steps for every seed (the
+/// primary run's checkpoint read at its end). False once the run is over.
+async fn frame(run: u32, query: &str, want: u32, engines: &mut [Engine]) -> Result<bool, String> {
+    let budget = Some(Deadline { now: now_ms, ms: 12.0 });
+    let trained_before = with(|a| a.driver.step());
+    let mut trained = 0;
+    loop {
+        let action = with(|a| a.driver.next(want));
+        match action {
+            Action::Done => {
+                with(|a| a.dirty = ALL_CHARTS);
+                set_state(State::Done);
+                return Ok(false);
             }
-            Err(_) => return,
-        };
+            Action::Wait => return Ok(true),
+            Action::Train(_) if trained > 0 => return Ok(true),
+            _ => {}
+        }
+        let outcome = perform(&mut engines[0], &action, budget).await;
         if stale(run) {
-            return;
+            return Ok(false);
         }
-        for (i, e) in others.iter_mut().enumerate() {
-            let more = match e.train_steps(recs.len() as u32).await {
-                Ok(r) => r,
-                Err(e) if !stale(run) => {
-                    return fail(
-                        &format!("Training seed {} stopped: {e}.", config.seed.wrapping_add(i as u64 + 1)),
-                        true,
-                    )
-                }
-                Err(_) => return,
-            };
-            if stale(run) {
-                return;
-            }
-            // A diverged extra seed stops its own curve only.
-            with(|a| a.others.get_mut(i).map(|h| h.push(&more)));
+        let Some(outcome) = outcome.map_err(|e| format!("Training stopped: {e}. Restart on WebGPU, or continue on the CPU (the run restarts from step 0 there, with the same result)."))? else {
+            return Ok(true);
+        };
+        let first = with(|a| a.driver.history().steps.is_empty());
+        let job = with(|a| a.driver.apply(outcome));
+        if let Some(job) = job {
+            measure(run, query, job);
         }
-        let finite = with(|a| {
-            if a.history.steps.is_empty() {
-                // Page load (navigation start) to the first trained step, for the benchmarks.
-                dom::body().dataset().set("firstStepMs", &format!("{:.0}", now_ms())).ok();
-            }
-            let ok = a.history.push(&recs);
+        let Action::Train(_) = action else { continue };
+        trained = with(|a| a.driver.step()).saturating_sub(trained_before);
+        if first {
+            // Page load (navigation start) to the first trained step, for the benchmarks.
+            dom::body().dataset().set("firstStepMs", &format!("{:.0}", now_ms())).ok();
+        }
+        let (last, grokked, diverged) = with(|a| {
             a.dirty |= STEP_CHARTS;
-            ok
+            let h = a.driver.history();
+            (h.steps.last().copied(), h.grokked_at(), h.diverged_at)
         });
-        if let Some(g) = recs.iter().find(|r| r.test_acc >= GROKKED) {
-            if with(|a| a.history.first_step(|r| r.test_acc, GROKKED)) == Some(g.step) {
-                metric("grok_step", &g.step.to_string());
+        if let Some(r) = last {
+            publish(&r);
+            if grokked.is_some_and(|g| g > r.step.saturating_sub(trained)) {
+                metric("grok_step", &grokked.unwrap_or(0).to_string());
             }
         }
-        if let Some(last) = with(|a| a.history.steps.last().copied()) {
-            publish(&last);
-        }
-        if !finite {
-            let at = with(|a| a.history.diverged_at).unwrap_or(0);
-            return fail(
+        if let Some(at) = diverged {
+            fail(
                 &format!(
                     "The run diverged at step {at}: the loss became infinite or not a number. \
                      Lower the learning rate or the weight decay, or try another seed, then press Restart."
                 ),
                 false,
             );
+            return Ok(false);
         }
-        if let Some(s) = samples.as_ref().filter(|_| checkpoint::is_checkpoint(&config, eng.step())) {
-            match checkpoint::activations(&config, &eng, s).await {
-                Ok(acts) if !stale(run) => measure(run, &query, eng.step(), s.len(), acts),
-                Ok(_) => return,
-                Err(e) => return fail(&format!("Reading the network for the analysis failed: {e}."), true),
-            }
-        }
-        if eng.step() >= config.steps {
-            // Done means every checkpoint is in.
-            while with(|a| a.pending) > 0 {
-                dom::next_frame().await;
-                if stale(run) {
-                    return;
-                }
-            }
-            with(|a| a.dirty = ALL_CHARTS);
-            set_state(State::Done);
-            return;
-        }
+        step_others(run, trained, &mut engines[1..]).await?;
     }
 }
 
+/// The other seeds, `k` steps each in the same frame; a diverged seed
+/// stops its own curve only.
+async fn step_others(run: u32, k: u32, engines: &mut [Engine]) -> Result<(), String> {
+    for (i, eng) in engines.iter_mut().enumerate() {
+        let action = with(|a| a.others[i].next(k));
+        let outcome = perform(eng, &action, None).await;
+        if stale(run) {
+            return Ok(());
+        }
+        let seed = with(|a| a.others[i].config().seed);
+        if let Some(o) = outcome.map_err(|e| format!("Training seed {seed} stopped: {e}."))? {
+            with(|a| a.others[i].apply(o));
+        }
+    }
+    Ok(())
+}
+
 /// Hands a checkpoint's activations to the worker (started on first use).
-fn measure(run: u32, query: &str, step: u32, rows: usize, acts: Vec<f32>) {
+fn measure(run: u32, query: &str, job: Job) {
+    let step = job.step;
     let sent = with(|a| {
         if a.analyst.is_none() {
             a.analyst = Some(analyst::spawn(received)?);
         }
-        analyst::send(a.analyst.as_ref().expect("just started"), run, query, step, rows, acts)?;
-        a.pending += 1;
-        Ok::<(), JsValue>(())
+        analyst::send(a.analyst.as_ref().expect("just started"), run, query, job)
     });
     if let Err(e) = sent {
-        message(&format!("The analysis could not start ({e:?}); training goes on without synergy and redundancy."));
+        let why = format!("the analysis could not start ({e:?})");
+        with(|a| a.driver.measured(step, Err(why.clone())));
+        message(&format!("The checkpoint at step {step} was not measured: {why}."));
     }
 }
 
 /// A checkpoint back from the worker: into the history, the metrics, the charts.
 fn received(d: analyst::Done) {
-    let fresh = with(|a| {
-        if a.run != d.run {
-            return false;
-        }
-        a.pending = a.pending.saturating_sub(1);
-        if let Ok(cp) = &d.result {
-            a.history.checkpoints.push(cp.clone());
-            // Every step chart shows the phase bands too.
-            a.dirty = ALL_CHARTS;
-        }
-        true
+    if with(|a| a.run != d.run) {
+        return;
+    }
+    let failed = d.result.as_ref().err().cloned();
+    let entered = with(|a| a.driver.measured(d.step, d.result));
+    if let Some(e) = failed {
+        message(&format!("A checkpoint's analysis failed: {e}"));
+    }
+    let Some(cp) = entered.last() else { return };
+    let (phase, prediction) = with(|a| {
+        // Every step chart shows the phase bands too.
+        a.dirty = ALL_CHARTS;
+        let h = a.driver.history();
+        let bands = crate::run::phases::phases_of(h);
+        (bands.last().map_or("", |b| b.phase.name()), crate::run::predict::predict_live(h).message)
     });
-    match d.result {
-        Ok(cp) if fresh => {
-            metric("synergy", &number(cp.synergy));
-            metric("redundancy", &number(cp.redundancy));
-            metric("synergy_size", &cp.synergy_size.to_string());
-            let (phase, prediction) = with(|a| {
-                let bands = crate::phases::phases_of(&a.history);
-                (bands.last().map_or("", |b| b.phase.name()), crate::predict::predict_live(&a.history).message)
-            });
-            metric("phase", phase);
-            text("prediction", &prediction);
-        }
-        Err(e) if fresh => message(&format!("A checkpoint's analysis failed: {e}")),
-        _ => {}
-    }
-}
-
-/// Up to `k` steps: one GPU batch, or CPU steps until a frame's budget is used.
-async fn train_slice(eng: &mut Engine, k: u32) -> Result<Vec<StepRecord>, engine::gpu::GpuError> {
-    if eng.is_gpu() {
-        return eng.train_steps(k).await;
-    }
-    let t0 = now_ms();
-    let mut recs = Vec::new();
-    while recs.len() < k as usize && (recs.is_empty() || now_ms() - t0 < 12.0) {
-        recs.extend(eng.train_steps(1).await?);
-    }
-    Ok(recs)
+    metric("synergy", &number(cp.synergy));
+    metric("redundancy", &number(cp.redundancy));
+    metric("synergy_size", &cp.synergy_size.to_string());
+    metric("phase", phase);
+    text("prediction", &prediction);
 }
 
 /// Plain numbers in the metrics (the tests read them); words around them in index.html.
@@ -715,12 +701,12 @@ fn hover(c: Chart, p: (i32, i32)) {
     let i = Chart::ALL.iter().position(|&x| x == c).expect("a chart");
     let line = with(|a| {
         let step = a.step_at[i].as_ref().and_then(|f| f(p))?;
-        let last = a.history.steps.last()?.step;
+        let last = a.driver.history().steps.last()?.step;
         let step = step.clamp(1, last);
         a.cursor = Some(step);
         a.dirty = ALL_CHARTS;
         a.urgent = true;
-        let r = a.history.steps.get(step as usize - 1)?;
+        let r = a.driver.history().steps.get(step as usize - 1)?;
         let mut line = format!(
             "Step {}: train accuracy {:.1} %, test accuracy {:.1} %, train loss {}, test loss {}",
             r.step,
@@ -729,10 +715,10 @@ fn hover(c: Chart, p: (i32, i32)) {
             number(r.train_loss),
             number(r.test_loss)
         );
-        if let Some(p) = crate::phases::phase_at(&crate::phases::phases_of(&a.history), step) {
+        if let Some(p) = crate::run::phases::phase_at(&crate::run::phases::phases_of(a.driver.history()), step) {
             line += &format!("; phase: {}", p.name());
         }
-        if let Some(cp) = a.history.checkpoints.iter().rev().find(|cp| cp.step <= step) {
+        if let Some(cp) = a.driver.history().checkpoints.iter().rev().find(|cp| cp.step <= step) {
             line += &format!(
                 "; at step {}: synergy {} bits, redundancy {} bits, synergistic sub-network {} neurons",
                 cp.step,
@@ -755,7 +741,7 @@ async fn render_loop() {
         dom::next_frame().await;
         let now = now_ms();
         let due = with(|a| {
-            let gap = if a.history.steps.len() > 2000 { 300.0 } else { 100.0 };
+            let gap = if a.driver.history().steps.len() > 2000 { 300.0 } else { 100.0 };
             a.dirty != 0 && (a.urgent || now - a.drawn_at >= gap)
         });
         if due {
@@ -770,7 +756,7 @@ fn draw() {
         a.dirty = 0;
         a.urgent = false;
         a.drawn_at = now_ms();
-        (Frame::with_seeds(&a.history, &a.others, a.cursor, POINTS), d)
+        (Frame::with_seeds(a.driver.history(), &a.others.iter().map(Driver::history).collect::<Vec<_>>(), a.cursor, POINTS), d)
     });
     for (i, c) in Chart::ALL.into_iter().enumerate() {
         if dirty & bit(c) == 0 {
@@ -801,14 +787,13 @@ pub fn fingerprint(query: &str) -> Result<String, JsValue> {
     Ok(crate::fingerprint(&c))
 }
 
-/// The sub-network experiment of a finished run, as the page shows it.
+/// The sub-network experiment of a finished run, as the page shows it:
+/// the retraining with and without the multiplet's neurons.
 struct SubnetRun {
     title: String,
-    steps: u32,
     neurons: usize,
-    hidden: usize,
-    sub: Vec<(f64, f64)>,
-    inverse: Vec<(f64, f64)>,
+    /// The sub-network and its inverse.
+    runs: [Driver; 2],
 }
 
 /// Paper section 7 for the finished run: the neurons of its most synergistic
@@ -816,13 +801,13 @@ struct SubnetRun {
 /// initialisation alone (the others' W1 rows zeroed after every step, the
 /// authors' masking), and the others alone; three test-accuracy curves.
 async fn subnetwork(run: u32) {
-    let (h, gpu, speed) = with(|a| (a.history.clone(), a.device.clone(), a.speed));
-    let cp = match crate::subnet::pick_checkpoint(&h, None) {
+    let (h, gpu, speed) = with(|a| (a.driver.history().clone(), a.device.clone(), a.speed));
+    let cp = match subnet::pick_checkpoint(&h, None) {
         Ok(cp) => cp.clone(),
         Err(e) => return message(&format!("No sub-network to train: {e}.")),
     };
     let hidden = h.config.hidden as usize;
-    let neurons = crate::subnet::synergy_neurons(&cp);
+    let neurons = subnet::synergy_neurons(&cp);
     dom::clear_message();
     if neurons.len() == hidden {
         // The union re-analysis (`grokscope subnetwork`) needs this step's
@@ -838,25 +823,21 @@ async fn subnetwork(run: u32) {
             cp.synergy_clusters.len()
         ));
     }
-    let c = RunConfig { every: 0, ..h.config.clone() };
-    let mask = crate::subnet::mask_of(&neurons, hidden, false);
+    let c = subnet::retrain_config(&h.config);
+    let mask = subnet::mask_of(&neurons, hidden, false);
     let start = |m: &engine::Mask| engine::start_masked(&c, gpu.as_ref(), 1, Some(m));
-    let (mut sub, mut inverse) = match (start(&mask), start(&mask.inverse())) {
-        (Ok(s), Ok(i)) => (s, i),
+    let mut engines = match (start(&mask), start(&mask.inverse())) {
+        (Ok(s), Ok(i)) => [s, i],
         (Err(e), _) | (_, Err(e)) => return message(&format!("Could not start the sub-network's engine: {e}.")),
     };
     dom::body().dataset().set("subnetwork", "running").ok();
     by_id::<HtmlButtonElement>("subnetwork").set_disabled(true);
     dom::show("subnetwork-figure", true);
-    let title = format!("Test accuracy: multiplet of step {} ({} of {hidden} neurons)", cp.step, neurons.len());
     with(|a| {
         a.subnet = Some(SubnetRun {
-            title,
-            steps: c.steps,
+            title: format!("Test accuracy: multiplet of step {} ({} of {hidden} neurons)", cp.step, neurons.len()),
             neurons: neurons.len(),
-            hidden,
-            sub: Vec::new(),
-            inverse: Vec::new(),
+            runs: [Driver::new(&c, "", Measuring::Off), Driver::new(&c, "", Measuring::Off)],
         })
     });
     let mut drawn_at = 0.0;
@@ -865,31 +846,17 @@ async fn subnetwork(run: u32) {
         if stale(run) {
             break None;
         }
-        let k = checkpoint::batch_len(&c, sub.step(), speed.max(8));
-        let a = match train_slice(&mut sub, k).await {
-            Ok(r) => r,
+        match subnet_frame(run, speed.max(8), &mut engines).await {
             Err(e) => break Some(Err(e)),
-        };
-        let b = match inverse.train_steps(a.len() as u32).await {
-            Ok(r) => r,
-            Err(e) => break Some(Err(e)),
-        };
-        if stale(run) {
-            break None;
-        }
-        with(|s| {
-            if let Some(n) = s.subnet.as_mut() {
-                n.sub.extend(a.iter().map(|r| (r.step as f64, r.test_acc)));
-                n.inverse.extend(b.iter().map(|r| (r.step as f64, r.test_acc)));
+            Ok(done) => {
+                if done || now_ms() - drawn_at > 200.0 {
+                    draw_subnetwork();
+                    drawn_at = now_ms();
+                }
+                if done {
+                    break Some(Ok(()));
+                }
             }
-        });
-        let done = sub.step() >= c.steps;
-        if done || now_ms() - drawn_at > 200.0 {
-            draw_subnetwork();
-            drawn_at = now_ms();
-        }
-        if done {
-            break Some(Ok(()));
         }
     };
     by_id::<HtmlButtonElement>("subnetwork").set_disabled(false);
@@ -905,18 +872,41 @@ async fn subnetwork(run: u32) {
     }
 }
 
+/// One frame of the two retrainings: the sub-network up to `want` steps,
+/// then its inverse as far as the sub-network got. True once both are done.
+async fn subnet_frame(run: u32, want: u32, engines: &mut [Engine; 2]) -> Result<bool, engine::gpu::GpuError> {
+    for (i, eng) in engines.iter_mut().enumerate() {
+        let action = with(|a| {
+            let [sub, inverse] = &a.subnet.as_ref()?.runs;
+            let behind = sub.step().saturating_sub(inverse.step());
+            Some(if i == 0 { sub.next(want) } else { inverse.next(if sub.next(1) == Action::Done { want } else { behind }) })
+        });
+        let Some(action) = action else { return Ok(true) };
+        let outcome = perform(eng, &action, Some(Deadline { now: now_ms, ms: 12.0 })).await?;
+        if stale(run) {
+            return Ok(true);
+        }
+        if let Some(o) = outcome {
+            with(|a| a.subnet.as_mut().map(|n| n.runs[i].apply(o)));
+        }
+    }
+    Ok(with(|a| a.subnet.as_ref().is_none_or(|n| n.runs.iter().all(|d| d.next(1) == Action::Done))))
+}
+
 /// The full run's and the two retrained runs' test accuracy, with a key.
 fn draw_subnetwork() {
     let Some((title, steps, curves)) = with(|a| {
         let n = a.subnet.as_ref()?;
-        let full: Vec<(f64, f64)> = a.history.steps.iter().map(|r| (r.step as f64, r.test_acc)).collect();
+        let acc = |h: &History| h.steps.iter().map(|r| (r.step as f64, r.test_acc)).collect::<Vec<(f64, f64)>>();
+        let h = a.driver.history();
+        let hidden = h.config.hidden as usize;
         let p = crate::charts::report::PALETTE;
         let curves = vec![
-            (format!("full ({})", n.hidden), p[0], full),
-            (format!("synergistic ({})", n.neurons), p[1], n.sub.clone()),
-            (format!("inverse ({})", n.hidden - n.neurons), p[2], n.inverse.clone()),
+            (format!("full ({hidden})"), p[0], acc(h)),
+            (format!("synergistic ({})", n.neurons), p[1], acc(n.runs[0].history())),
+            (format!("inverse ({})", hidden - n.neurons), p[2], acc(n.runs[1].history())),
         ];
-        Some((n.title.clone(), n.steps, curves))
+        Some((n.title.clone(), h.config.steps, curves))
     }) else {
         return;
     };

@@ -45,8 +45,7 @@
 //!    last checkpoint step of each (contiguous: the next band starts at the
 //!    next checkpoint).
 
-use crate::analysis::smooth;
-use crate::history::History;
+use crate::run::history::History;
 use serde::Serialize;
 
 /// Most grid points on the log-step axis.
@@ -124,7 +123,7 @@ pub struct Curves<'a> {
     pub redundancy: &'a [f64],
     /// `smooth::size_curve` (may be empty: no size evidence).
     pub size: &'a [f64],
-    /// Test loss, normalised (see [`normalised_test_loss`]; may be empty).
+    /// Test loss, normalised (`History::normalised`; may be empty).
     pub test_loss: &'a [f64],
 }
 
@@ -292,33 +291,17 @@ pub fn label(c: &Curves) -> Vec<PhaseBand> {
     bands
 }
 
-/// Test loss at each checkpoint step, as ln(loss) min-max scaled to [0, 1]
-/// and smoothed like the measures (the figures draw loss on a log axis).
-pub fn normalised_test_loss(h: &History) -> Vec<f64> {
-    let raw: Vec<f64> =
-        checkpoint_records(h).iter().map(|r| r.map_or(f64::NAN, |r| r.test_loss.max(1e-300).ln())).collect();
-    smooth::ema(&smooth::min_max(&raw), smooth::EMA_ALPHA)
-}
-
-/// The step record at each checkpoint's step (steps count from 1, one record each).
-pub fn checkpoint_records(h: &History) -> Vec<Option<crate::engine::StepRecord>> {
-    h.checkpoints.iter().map(|c| h.steps.binary_search_by_key(&c.step, |r| r.step).ok().map(|i| h.steps[i])).collect()
-}
-
 /// The phases of a run from its history: the paper's normalised curves of
 /// its checkpoints (`analysis::smooth`) and its test loss.
 pub fn phases_of(h: &History) -> Vec<PhaseBand> {
-    let steps: Vec<u32> = h.checkpoints.iter().map(|c| c.step).collect();
-    let syn: Vec<f64> = h.checkpoints.iter().map(|c| c.synergy).collect();
-    let red: Vec<f64> = h.checkpoints.iter().map(|c| c.redundancy).collect();
-    let size: Vec<f64> = h.checkpoints.iter().map(|c| c.synergy_size as f64).collect();
-    let (s, r, z, l) = (
-        smooth::synergy_curve(&syn),
-        smooth::redundancy_curve(&red),
-        smooth::size_curve(&size),
-        normalised_test_loss(h),
-    );
-    label(&Curves { steps: &steps, synergy: &s, redundancy: &r, size: &z, test_loss: &l })
+    let n = h.normalised();
+    label(&Curves {
+        steps: &n.steps,
+        synergy: &n.synergy,
+        redundancy: &n.redundancy,
+        size: &n.size,
+        test_loss: &n.test_loss,
+    })
 }
 
 /// The phase at `step` (None outside every band).

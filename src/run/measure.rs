@@ -5,7 +5,7 @@ use crate::analysis::{self, AnalysisSettings};
 use crate::config::{RunConfig, Samples};
 use crate::data::{all_pairs, Dataset, Split};
 use crate::engine::{gpu::GpuError, Engine};
-use crate::history::Checkpoint;
+use crate::run::history::Measures;
 use crate::rng::{stream, SplitMix64};
 
 /// The analysis settings a run records: its clusters, multiplet mode and tie
@@ -51,10 +51,10 @@ pub async fn activations(c: &RunConfig, engine: &Engine, samples: &Split) -> Res
 
 /// The progress measures of one checkpoint from its activations (`rows` x
 /// `hidden`, row-major).
-pub fn measure(c: &RunConfig, step: u32, activations: &[f32], rows: usize) -> Result<Checkpoint, String> {
+pub fn measure(c: &RunConfig, step: u32, activations: &[f32], rows: usize) -> Result<Measures, String> {
     let a = analysis::analyze(activations, rows, c.hidden as usize, &settings(c))
         .map_err(|e| format!("analysis at step {step}: {e}"))?;
-    Ok(Checkpoint {
+    Ok(Measures {
         step,
         synergy: a.synergy.bits,
         redundancy: a.redundancy.bits,

@@ -33,7 +33,7 @@
 //! configuration and seed, and whether it fired before test accuracy did.
 
 use crate::analysis::smooth;
-use crate::history::History;
+use crate::run::history::History;
 use serde::Serialize;
 
 /// Thresholds of the prediction rule (see the module documentation).
@@ -50,9 +50,6 @@ impl Default for Rule {
         Rule { min_rise: 0.3, min_drop: 0.1, min_train_acc: 0.9, min_bits: 0.05 }
     }
 }
-
-/// Test accuracy that counts as grokked.
-pub const GROKKED: f64 = 0.95;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Prediction {
@@ -130,7 +127,7 @@ pub fn predict(steps: &[u32], synergy_bits: &[f64], train_acc: &[f64], rule: &Ru
 
 /// Train accuracy at each checkpoint (0 where the step has no record).
 fn checkpoint_train_acc(h: &History) -> Vec<f64> {
-    crate::phases::checkpoint_records(h).iter().map(|r| r.map_or(0.0, |r| r.train_acc)).collect()
+    h.checkpoint_records().iter().map(|r| r.map_or(0.0, |r| r.train_acc)).collect()
 }
 
 /// The prediction from every checkpoint so far: what the page shows live.
@@ -156,11 +153,6 @@ pub fn predict_early(h: &History, fraction: f64, rule: &Rule) -> Prediction {
         }
     }
     predict(&steps, &syn[..m], &acc[..m], rule)
-}
-
-/// Whether the run grokked: test accuracy reached [`GROKKED`].
-pub fn grokked(h: &History) -> bool {
-    h.first_step(|r| r.test_acc, GROKKED).is_some()
 }
 
 #[cfg(test)]
@@ -230,7 +222,7 @@ mod tests {
     fn early_prediction_fires_once_the_peak_has_passed() {
         use crate::config::RunConfig;
         use crate::engine::StepRecord;
-        use crate::history::{Checkpoint, History};
+        use crate::run::history::{History, Measures};
         let mut h = History::new(&RunConfig { steps: 1000, every: 10, ..RunConfig::default() }, "cpu");
         let acc = memorised_by(50);
         let recs: Vec<StepRecord> = (1..=1000)
@@ -246,7 +238,7 @@ mod tests {
         h.checkpoints = steps()
             .iter()
             .zip(peaked(200.0, 0.3))
-            .map(|(&step, synergy)| Checkpoint {
+            .map(|(&step, synergy)| Measures {
                 step,
                 synergy,
                 redundancy: 0.0,
@@ -258,7 +250,7 @@ mod tests {
             .collect();
         let p = predict_early(&h, 0.5, &Rule::default());
         assert!(p.groks && p.upto > 200 && p.upto < 600, "{p:?}");
-        assert!(grokked(&h));
+        assert_eq!(h.grokked_at(), Some(601));
         assert!(predict_live(&h).groks);
     }
 }

@@ -1,0 +1,178 @@
+//! Training the paper's experiments headless: every preset and seed through
+//! the run driver, what the report reads from each run, and the
+//! sub-network experiment for the runs that have one.
+
+use super::references::experiments;
+use super::Options;
+use crate::engine::{self, gpu::Gpu, Engine, Mask};
+use crate::run::driver::{finish, Capture, Driver, Measuring};
+use crate::run::history::History;
+use crate::run::phases::{self, PhaseBand};
+use crate::run::predict::{self, Prediction, Rule};
+use crate::run::subnet::{self, Subnetwork};
+use crate::run::Backend;
+use std::time::Instant;
+
+/// Share of the run the early prediction may see: the first half (see
+/// `predict`'s documentation for why not less).
+pub const PREDICT_FRACTION: f64 = 0.5;
+
+/// The experiments whose first seed gets the sub-network experiment.
+pub const SUBNETWORK_OF: [&str; 2] = ["wd2", "alpha8"];
+
+/// One trained run and what the report reads from it.
+pub struct Run {
+    pub preset: &'static str,
+    pub seed: u64,
+    pub history: History,
+    pub memorised: Option<u32>,
+    pub grokked: Option<u32>,
+    pub phases: Vec<PhaseBand>,
+    pub prediction: Prediction,
+    pub skipped: Vec<String>,
+    pub seconds: f64,
+}
+
+impl Run {
+    /// What the report reads from a history.
+    pub fn of(preset: &'static str, history: History, skipped: Vec<String>, seconds: f64) -> Run {
+        Run {
+            preset,
+            seed: history.config.seed,
+            memorised: history.memorised_at(),
+            grokked: history.grokked_at(),
+            phases: phases::phases_of(&history),
+            prediction: predict::predict_early(&history, PREDICT_FRACTION, &Rule::default()),
+            skipped,
+            seconds,
+            history,
+        }
+    }
+}
+
+/// The GPU for `backend` (None: the CPU engine), saying why on stderr when
+/// the choice needs a word.
+pub fn open_gpu(backend: Backend) -> Result<Option<Gpu>, String> {
+    let request = (backend != Backend::Cpu).then(|| pollster::block_on(Gpu::request()));
+    let (gpu, note) = backend.decide(request)?;
+    if let Some(n) = note {
+        eprintln!("grokscope: {n}");
+    }
+    Ok(gpu)
+}
+
+/// An engine for `c` on `gpu` (or the CPU with `threads`), masked by `mask`.
+pub fn opener<'a>(
+    gpu: Option<&'a Gpu>,
+    threads: usize,
+) -> impl FnMut(&crate::config::RunConfig, Option<&Mask>) -> Result<Engine, engine::gpu::GpuError> + 'a {
+    move |c, mask| engine::start_masked(c, gpu, threads, mask)
+}
+
+/// Trains `c` with inline measures, keeping the activations at `capture`;
+/// `progress` sees each batch's last record.
+pub fn train(
+    c: &crate::config::RunConfig,
+    gpu: Option<&Gpu>,
+    threads: usize,
+    capture: &[u32],
+    progress: impl FnMut(&crate::engine::StepRecord),
+) -> Result<(History, Vec<Capture>, Vec<String>), String> {
+    let mut engine = opener(gpu, threads)(c, None).map_err(|e| e.to_string())?;
+    let driver = Driver::new(c, &engine.describe(), Measuring::Inline).capturing(capture);
+    let done = pollster::block_on(finish(driver, &mut engine, engine::gpu::MAX_BATCH / 2, progress));
+    Ok(done.map_err(|e| e.to_string())?.into_parts())
+}
+
+/// Section 7 for a trained run.
+pub fn subnetwork(full: History, step: Option<u32>, silence: bool, gpu: Option<&Gpu>, threads: usize) -> Result<Subnetwork, String> {
+    pollster::block_on(subnet::experiment(full, step, silence, opener(gpu, threads)))
+}
+
+/// The experiments `o` selects, in the paper's order.
+pub fn selected(o: &Options) -> Result<Vec<&'static str>, String> {
+    if let Some(bad) = o.only.iter().find(|q| !experiments().any(|p| p == q.as_str())) {
+        return Err(format!("--only: '{bad}' is not one of the paper's experiments"));
+    }
+    let presets: Vec<&'static str> =
+        experiments().filter(|p| o.only.is_empty() || o.only.iter().any(|q| q == p)).collect();
+    if presets.is_empty() {
+        return Err("--only selects no experiment".into());
+    }
+    Ok(presets)
+}
+
+/// The three checkpoints (5 %, 25 %, 100 % of the run) whose activations the
+/// sensitivity analysis re-reads.
+pub fn sensitivity_steps(c: &crate::config::RunConfig) -> Vec<u32> {
+    let last = c.steps / c.every * c.every;
+    let mut s: Vec<u32> = [0.05, 0.25, 1.0]
+        .iter()
+        .map(|f| (((c.steps as f64 * f / c.every as f64).round() as u32).max(1) * c.every).min(last))
+        .collect();
+    s.dedup();
+    s
+}
+
+/// Every run of the selected experiments; the first wd2 run keeps the
+/// sensitivity analysis' activations.
+pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, Vec<Capture>), String> {
+    let presets = selected(o)?;
+    let total = presets.len() * o.seeds as usize;
+    let (mut runs, mut captures) = (Vec::new(), Vec::new());
+    for &preset in &presets {
+        for seed in 0..o.seeds as u64 {
+            let sep = if over.is_empty() { "" } else { "&" };
+            let query = format!("preset={preset}&seed={seed}&mode={}{sep}{over}", o.mode.name());
+            let c = crate::url::parse(&query).map_err(|e| format!("{query}: {e}"))?;
+            if c.every == 0 {
+                return Err("reproduce needs progress measures (every > 0)".into());
+            }
+            let capture = if preset == "wd2" && seed == 0 { sensitivity_steps(&c) } else { Vec::new() };
+            let t = Instant::now();
+            let (history, caps, skipped) = train(&c, gpu, o.threads, &capture, |_| {})?;
+            captures.extend(caps);
+            let run = Run::of(preset, history, skipped, t.elapsed().as_secs_f64());
+            let file = o.out.join("runs").join(format!("{preset}_seed{seed}.json"));
+            std::fs::write(&file, run.history.to_json()).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            if !o.quiet {
+                eprintln!(
+                    "[{}/{total}] {preset} seed {seed}: memorised {}, grokked {}, predicted {} ({:.0} s)",
+                    runs.len() + 1,
+                    super::markdown::fmt_step(run.memorised),
+                    super::markdown::fmt_step(run.grokked),
+                    if run.prediction.groks { "grok" } else { "no grok" },
+                    run.seconds
+                );
+            }
+            runs.push(run);
+        }
+    }
+    Ok((runs, captures))
+}
+
+/// Section 7 on the first seed of each of [`SUBNETWORK_OF`].
+pub fn subnetworks(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<(&'static str, Subnetwork)>, String> {
+    let mut out = Vec::new();
+    for name in SUBNETWORK_OF {
+        let Some(r) = runs.iter().find(|r| r.preset == name && r.seed == 0) else { continue };
+        if r.history.checkpoints.is_empty() {
+            continue;
+        }
+        let t = Instant::now();
+        let s = subnetwork(r.history.clone(), None, false, gpu, o.threads)?;
+        super::figures::write_subnetwork(&o.out.join("fig"), &format!("subnetwork_{name}"), &s)?;
+        if !o.quiet {
+            eprintln!(
+                "sub-network of {name}: {} neurons from step {}: grokked {} / inverse {} ({:.0} s)",
+                s.neurons.len(),
+                s.step,
+                super::markdown::fmt_step(s.sub.grokked_at()),
+                super::markdown::fmt_step(s.inverse.grokked_at()),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        out.push((name, s));
+    }
+    Ok(out)
+}

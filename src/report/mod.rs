@@ -1,0 +1,79 @@
+//! `grokscope reproduce`: every experiment of the paper headless, with
+//! seeds, figures, tables, the claims' verdicts, phases, the early-synergy
+//! prediction, the sub-network experiment and the measures' sensitivity, in
+//! one REPORT.md. Native only (it writes files).
+
+pub mod claims;
+pub mod experiments;
+pub mod figures;
+pub mod markdown;
+pub mod references;
+pub mod sensitivity;
+
+use crate::analysis::Mode;
+use crate::run::Backend;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Settings of `grokscope reproduce`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Seeds per experiment (init seeds 0..seeds; the split is fixed).
+    pub seeds: u32,
+    pub quick: bool,
+    pub mode: Mode,
+    pub backend: Backend,
+    pub out: PathBuf,
+    /// Parameters applied over every preset (None: `QUICK_QUERY` with `--quick`).
+    pub query: Option<String>,
+    pub threads: usize,
+    /// Run the sub-network experiment (`experiments::SUBNETWORK_OF`).
+    pub subnetwork: bool,
+    pub quiet: bool,
+    /// Only these presets (empty: every experiment).
+    pub only: Vec<String>,
+}
+
+/// What `--quick` changes in every preset: a smaller task and fewer steps.
+pub const QUICK_QUERY: &str = "p=59&frac=0.5&hidden=128&steps=1000&every=10";
+/// Seeds of the full and the quick reproduction.
+pub const SEEDS: u32 = 5;
+pub const QUICK_SEEDS: u32 = 1;
+
+/// Runs every experiment and writes the report into `o.out`.
+pub fn reproduce(o: &Options) -> Result<(), String> {
+    let started = Instant::now();
+    let fig = o.out.join("fig");
+    for d in [&o.out, &fig, &o.out.join("runs")] {
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+    }
+    let over = o.query.clone().or_else(|| o.quick.then(|| QUICK_QUERY.to_string())).unwrap_or_default();
+    experiments::selected(o)?;
+    let gpu = experiments::open_gpu(o.backend)?;
+    let (runs, captures) = experiments::run_all(o, &over, gpu.as_ref())?;
+    let subnets = if o.subnetwork { experiments::subnetworks(o, &runs, gpu.as_ref())? } else { Vec::new() };
+    let t = Instant::now();
+    let sensitivity = match runs.iter().find(|r| r.preset == "wd2" && r.seed == 0) {
+        Some(r) if !captures.is_empty() => sensitivity::table(&r.history.config, &captures),
+        _ => String::new(),
+    };
+    if !o.quiet {
+        eprintln!("sensitivity analysis: {:.0} s", t.elapsed().as_secs_f64());
+    }
+    let figures = figures::figures(&fig, &runs)?;
+    let report = markdown::Report {
+        options: o,
+        over: &over,
+        runs: &runs,
+        subnets: &subnets,
+        figures: &figures,
+        sensitivity: &sensitivity,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let path = o.out.join("REPORT.md");
+    std::fs::write(&path, report.render()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    if !o.quiet {
+        eprintln!("wrote {} ({:.0} s)", path.display(), started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}

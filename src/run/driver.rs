@@ -1,0 +1,408 @@
+//! The one training loop, as a state machine every front end advances.
+//!
+//! The driver holds the run's history and decides what the engine does
+//! next ([`Driver::next`]): train a batch that ends on the next checkpoint
+//! or capture, read the hidden activations there, wait for measures still
+//! being computed, or stop. The front end performs the action on its engine
+//! ([`perform`]: the only await) and hands the outcome back
+//! ([`Driver::apply`]). The command line loops until done ([`finish`]); the
+//! page calls `next`/`perform`/`apply` a few times per animation frame, so
+//! the driver never blocks and never owns the engine.
+//!
+//! Checkpoints are measured inline (`Measuring::Inline`: native, on the
+//! calling thread) or handed out as [`Job`]s (`Measuring::Deferred`: the
+//! page's analysis worker), whose results come back through
+//! [`Driver::measured`] in any order and enter the history in step order.
+//! A checkpoint the analysis rejects (every neuron dead, say) is left out
+//! and counted in [`Driver::skipped`]; a loss that is no longer a number
+//! ends the run ([`History::diverged_at`]).
+
+use super::history::{History, Measures};
+use super::measure;
+use crate::config::{RunConfig, Samples};
+use crate::data::{all_pairs, Dataset, Split};
+use crate::engine::{gpu::GpuError, Engine, StepRecord};
+use std::collections::BTreeMap;
+
+/// Where the progress measures of a checkpoint are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measuring {
+    /// No measures (sub-network retraining, the page's extra seeds).
+    Off,
+    /// By the driver, as soon as the activations are read.
+    Inline,
+    /// By the front end, at most this many checkpoints outstanding before
+    /// training waits for them.
+    Deferred(usize),
+}
+
+/// What the engine should do next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Train at most this many steps.
+    Train(u32),
+    /// Read the hidden activations at the current step: of the training
+    /// inputs, and of `all` when given.
+    Read { train: bool, all: Option<Split> },
+    /// Measures are outstanding: come back later.
+    Wait,
+    /// The run is over (finished or diverged) and every measure is in.
+    Done,
+}
+
+/// What the engine did.
+pub enum Outcome {
+    Trained(Vec<StepRecord>),
+    Read { train: Option<Vec<f32>>, all: Option<Vec<f32>> },
+}
+
+/// A checkpoint to measure outside the driver (`Measuring::Deferred`).
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub step: u32,
+    pub rows: usize,
+    pub activations: Vec<f32>,
+}
+
+/// Hidden activations kept at one step: on the training inputs and on all p^2.
+pub struct Capture {
+    pub step: u32,
+    pub train: Vec<f32>,
+    pub all: Vec<f32>,
+}
+
+pub struct Driver {
+    history: History,
+    measuring: Measuring,
+    /// The inputs the analysis sees (when measuring).
+    samples: Option<Split>,
+    /// Steps whose activations are kept whole, ascending.
+    captures: Vec<u32>,
+    captured: Vec<Capture>,
+    /// The last step whose activations were read (0: none yet).
+    read_at: u32,
+    /// Deferred checkpoints sent out and not yet back.
+    outstanding: Vec<u32>,
+    /// Results back early, waiting for an earlier checkpoint's.
+    arrived: BTreeMap<u32, Result<Measures, String>>,
+    skipped: Vec<String>,
+}
+
+impl Driver {
+    /// A run of `config` from step 0; `backend` describes the engine for the history.
+    pub fn new(config: &RunConfig, backend: &str, measuring: Measuring) -> Driver {
+        let measured = measuring != Measuring::Off && config.every > 0;
+        Driver {
+            history: History::new(config, backend),
+            measuring: if measured { measuring } else { Measuring::Off },
+            samples: measured.then(|| measure::analysis_samples(config, &Dataset::new(config))),
+            captures: Vec::new(),
+            captured: Vec::new(),
+            read_at: 0,
+            outstanding: Vec::new(),
+            arrived: BTreeMap::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Also keeps the activations (train and all p^2) at `steps`.
+    pub fn capturing(mut self, steps: &[u32]) -> Driver {
+        self.captures = steps.iter().copied().filter(|&s| s >= 1 && s <= self.config().steps).collect();
+        self.captures.sort_unstable();
+        self.captures.dedup();
+        self
+    }
+
+    pub fn config(&self) -> &RunConfig {
+        &self.history.config
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Steps trained so far.
+    pub fn step(&self) -> u32 {
+        self.history.steps.last().map_or(0, |r| r.step)
+    }
+
+    /// Why checkpoints were left out, one line each.
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
+    }
+
+    /// Deferred checkpoints not yet measured.
+    pub fn outstanding(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    /// The history, the captures and the skipped checkpoints.
+    pub fn into_parts(self) -> (History, Vec<Capture>, Vec<String>) {
+        (self.history, self.captured, self.skipped)
+    }
+
+    fn is_checkpoint(&self, step: u32) -> bool {
+        self.samples.is_some() && measure::is_checkpoint(self.config(), step)
+    }
+
+    /// The next thing to do, training at most `budget` steps (at least 1).
+    pub fn next(&self, budget: u32) -> Action {
+        let step = self.step();
+        let stopped = self.history.diverged_at.is_some() || step >= self.config().steps;
+        let (checkpoint, capture) = (self.is_checkpoint(step), self.captures.binary_search(&step).is_ok());
+        if !stopped && self.read_at < step && (checkpoint || capture) {
+            let all = (capture || self.config().samples == Samples::All).then(|| match &self.samples {
+                Some(s) if self.config().samples == Samples::All => s.clone(),
+                _ => all_pairs(self.config().op, self.config().p),
+            });
+            return Action::Read { train: capture || self.config().samples == Samples::Train, all };
+        }
+        if let Measuring::Deferred(backlog) = self.measuring {
+            if self.outstanding.len() >= backlog.max(1) || (stopped && !self.outstanding.is_empty()) {
+                return Action::Wait;
+            }
+        }
+        if stopped {
+            return Action::Done;
+        }
+        let budget = budget.max(1);
+        let mut k = match self.samples {
+            Some(_) => measure::batch_len(self.config(), step, budget),
+            None => (self.config().steps - step).min(budget),
+        };
+        if let Some(&next) = self.captures.iter().find(|&&s| s > step) {
+            k = k.min(next - step);
+        }
+        Action::Train(k)
+    }
+
+    /// Takes what the engine did; returns a checkpoint to measure when
+    /// measuring is deferred.
+    pub fn apply(&mut self, outcome: Outcome) -> Option<Job> {
+        match outcome {
+            Outcome::Trained(records) => {
+                self.history.push(&records);
+                None
+            }
+            Outcome::Read { train, all } => self.read(train, all),
+        }
+    }
+
+    fn read(&mut self, train: Option<Vec<f32>>, all: Option<Vec<f32>>) -> Option<Job> {
+        let step = self.step();
+        self.read_at = step;
+        let job = match (&self.samples, self.is_checkpoint(step)) {
+            (Some(s), true) => {
+                let acts = match self.config().samples {
+                    Samples::Train => train.as_ref(),
+                    Samples::All => all.as_ref(),
+                };
+                acts.map(|a| Job { step, rows: s.len(), activations: a.clone() })
+            }
+            _ => None,
+        };
+        if self.captures.binary_search(&step).is_ok() {
+            if let (Some(train), Some(all)) = (train, all) {
+                self.captured.push(Capture { step, train, all });
+            }
+        }
+        let job = job?;
+        if self.measuring == Measuring::Inline {
+            let result = measure::measure(self.config(), job.step, &job.activations, job.rows);
+            self.outstanding.push(job.step);
+            self.measured(job.step, result);
+            return None;
+        }
+        self.outstanding.push(job.step);
+        Some(job)
+    }
+
+    /// A deferred checkpoint's measures (or why there are none); results
+    /// enter the history in step order, whatever order they arrive in.
+    /// Returns the measures that entered the history now.
+    pub fn measured(&mut self, step: u32, result: Result<Measures, String>) -> Vec<Measures> {
+        if !self.outstanding.contains(&step) {
+            return Vec::new();
+        }
+        self.arrived.insert(step, result);
+        let mut entered = Vec::new();
+        while let Some(&first) = self.outstanding.first() {
+            let Some(result) = self.arrived.remove(&first) else { break };
+            self.outstanding.remove(0);
+            match result {
+                Ok(m) => {
+                    self.history.checkpoints.push(m.clone());
+                    entered.push(m);
+                }
+                Err(e) => self.skipped.push(e),
+            }
+        }
+        entered
+    }
+}
+
+/// A wall-clock limit for CPU training within one call of [`perform`]
+/// (the page's frame budget): milliseconds from `now()`.
+#[derive(Clone, Copy)]
+pub struct Deadline {
+    pub now: fn() -> f64,
+    pub ms: f64,
+}
+
+/// Performs `action` on `engine` (`Wait` and `Done` do nothing and return
+/// None). With a deadline the CPU engine stops early, after at least one step.
+pub async fn perform(engine: &mut Engine, action: &Action, deadline: Option<Deadline>) -> Result<Option<Outcome>, GpuError> {
+    Ok(Some(match action {
+        Action::Train(k) => Outcome::Trained(match deadline {
+            Some(d) if !engine.is_gpu() => {
+                let t0 = (d.now)();
+                let mut recs = Vec::new();
+                while recs.len() < *k as usize && (recs.is_empty() || (d.now)() - t0 < d.ms) {
+                    recs.extend(engine.train_steps(1).await?);
+                }
+                recs
+            }
+            _ => engine.train_steps(*k).await?,
+        }),
+        Action::Read { train, all } => Outcome::Read {
+            train: match train {
+                true => Some(engine.train_activations().await?),
+                false => None,
+            },
+            all: match all {
+                Some(s) => Some(engine.activations(s).await?),
+                None => None,
+            },
+        },
+        Action::Wait | Action::Done => return Ok(None),
+    }))
+}
+
+/// Runs the driver to the end with inline measures, `budget` steps per
+/// batch; `progress` sees every batch's last record.
+pub async fn finish(
+    mut driver: Driver,
+    engine: &mut Engine,
+    budget: u32,
+    mut progress: impl FnMut(&StepRecord),
+) -> Result<Driver, GpuError> {
+    loop {
+        let action = driver.next(budget);
+        let Some(outcome) = perform(engine, &action, None).await? else {
+            // Inline measures never leave anything outstanding, so this is Done.
+            return Ok(driver);
+        };
+        let trained = matches!(outcome, Outcome::Trained(_));
+        driver.apply(outcome);
+        if let (true, Some(last)) = (trained, driver.history.steps.last()) {
+            progress(last);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(step: u32, loss: f64) -> StepRecord {
+        StepRecord { step, train_loss: loss, train_acc: 0.5, test_loss: loss, test_acc: 0.5 }
+    }
+
+    fn trained(d: &mut Driver, k: u32) {
+        let from = d.step();
+        d.apply(Outcome::Trained((from + 1..=from + k).map(|s| rec(s, 1.0)).collect()));
+    }
+
+    fn cp(step: u32) -> Measures {
+        Measures {
+            step,
+            synergy: -1.0,
+            redundancy: 1.0,
+            synergy_size: 2,
+            synergy_clusters: vec![0],
+            redundancy_size: 2,
+            labels: vec![0, 1],
+        }
+    }
+
+    fn config() -> RunConfig {
+        RunConfig { p: 7, hidden: 4, clusters: 2, steps: 23, every: 5, ..RunConfig::default() }
+    }
+
+    #[test]
+    fn batches_end_on_checkpoints_then_read_then_done() {
+        let mut d = Driver::new(&config(), "test", Measuring::Deferred(1));
+        assert_eq!(d.next(32), Action::Train(5));
+        trained(&mut d, 5);
+        let Action::Read { train: true, all: None } = d.next(32) else { panic!("{:?}", d.next(32)) };
+        let job = d.apply(Outcome::Read { train: Some(vec![0.0; 4 * 24]), all: None }).expect("a job");
+        assert_eq!((job.step, job.rows), (5, 24));
+        // The backlog (1) is full until the job's result is back.
+        assert_eq!(d.next(32), Action::Wait);
+        assert_eq!(d.measured(5, Ok(cp(5))).len(), 1);
+        assert_eq!(d.next(3), Action::Train(3));
+        for _ in 0..4 {
+            let k = 5.min(23 - d.step());
+            trained(&mut d, k);
+            if let Action::Read { .. } = d.next(32) {
+                let job = d.apply(Outcome::Read { train: Some(vec![0.0; 96]), all: None }).unwrap();
+                d.measured(job.step, Err(format!("no measures at {}", job.step)));
+            }
+        }
+        assert_eq!(d.step(), 23);
+        assert_eq!(d.next(32), Action::Done);
+        assert_eq!(d.history().checkpoints.len(), 1);
+        assert_eq!(d.skipped(), ["no measures at 10", "no measures at 15", "no measures at 20"]);
+    }
+
+    #[test]
+    fn deferred_results_enter_in_step_order() {
+        let mut d = Driver::new(&config(), "test", Measuring::Deferred(4));
+        for _ in 0..3 {
+            trained(&mut d, 5);
+            d.apply(Outcome::Read { train: Some(vec![0.0; 96]), all: None }).unwrap();
+        }
+        assert_eq!(d.outstanding(), 3);
+        assert!(d.measured(15, Ok(cp(15))).is_empty());
+        assert!(d.measured(10, Ok(cp(10))).is_empty());
+        // A result for a step never sent is ignored.
+        assert!(d.measured(12, Ok(cp(12))).is_empty());
+        let entered: Vec<u32> = d.measured(5, Ok(cp(5))).iter().map(|m| m.step).collect();
+        assert_eq!(entered, [5, 10, 15]);
+        assert_eq!(d.history().checkpoints.iter().map(|m| m.step).collect::<Vec<_>>(), [5, 10, 15]);
+    }
+
+    #[test]
+    fn divergence_ends_the_run_after_outstanding_measures() {
+        let mut d = Driver::new(&config(), "test", Measuring::Deferred(2));
+        trained(&mut d, 5);
+        d.apply(Outcome::Read { train: Some(vec![0.0; 96]), all: None }).unwrap();
+        d.apply(Outcome::Trained(vec![rec(6, 1.0), rec(7, f64::NAN), rec(8, 1.0)]));
+        assert_eq!(d.history().diverged_at, Some(7));
+        assert_eq!(d.next(32), Action::Wait);
+        d.measured(5, Ok(cp(5)));
+        assert_eq!(d.next(32), Action::Done);
+    }
+
+    #[test]
+    fn captures_split_batches_and_keep_both_activation_sets() {
+        let c = RunConfig { every: 0, ..config() };
+        let mut d = Driver::new(&c, "test", Measuring::Inline).capturing(&[3, 40, 0, 3]);
+        assert_eq!(d.next(32), Action::Train(3));
+        trained(&mut d, 3);
+        let Action::Read { train: true, all: Some(all) } = d.next(32) else { panic!() };
+        assert_eq!(all.len(), 49);
+        assert!(d.apply(Outcome::Read { train: Some(vec![1.0]), all: Some(vec![2.0]) }).is_none());
+        assert_eq!(d.next(32), Action::Train(20));
+        let (_, caps, _) = d.into_parts();
+        assert_eq!(caps.iter().map(|c| (c.step, c.train[0], c.all[0])).collect::<Vec<_>>(), [(3, 1.0, 2.0)]);
+    }
+
+    #[test]
+    fn without_measures_nothing_is_read() {
+        let mut d = Driver::new(&config(), "test", Measuring::Off);
+        assert_eq!(d.next(64), Action::Train(23));
+        trained(&mut d, 23);
+        assert_eq!(d.next(64), Action::Done);
+    }
+}
