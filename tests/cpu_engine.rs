@@ -4,7 +4,7 @@
 use grokscope::config::RunConfig;
 use grokscope::data::Dataset;
 use grokscope::engine::cpu::{rescale_norm, CpuEngine};
-use grokscope::engine::{adamw_element, Hyper, Mask};
+use grokscope::engine::{adamw_element, Hyper};
 use grokscope::model::Params;
 
 /// Mean cross-entropy over the training set, naively in f64.

@@ -85,7 +85,13 @@ pub fn train(
 }
 
 /// Section 7 for a trained run.
-pub fn subnetwork(full: History, step: Option<u32>, silence: bool, gpu: Option<&Gpu>, threads: usize) -> Result<Subnetwork, String> {
+pub fn subnetwork(
+    full: History,
+    step: Option<u32>,
+    silence: bool,
+    gpu: Option<&Gpu>,
+    threads: usize,
+) -> Result<Subnetwork, String> {
     pollster::block_on(subnet::experiment(full, step, silence, opener(gpu, threads)))
 }
 
@@ -134,7 +140,8 @@ pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, 
             captures.extend(caps);
             let run = Run::of(preset, history, skipped, t.elapsed().as_secs_f64());
             let file = o.out.join("runs").join(format!("{preset}_seed{seed}.json"));
-            std::fs::write(&file, run.history.to_json()).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            std::fs::write(&file, run.history.to_json())
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             if !o.quiet {
                 eprintln!(
                     "[{}/{total}] {preset} seed {seed}: memorised {}, grokked {}, predicted {} ({:.0} s)",

@@ -141,7 +141,7 @@ impl Report<'_> {
                 mean_sd(&last(|r| r.train_acc)),
                 mean_sd(&last(|r| r.test_acc)),
                 refr.memorised.text(),
-                refr.grokked.text(),
+                refr.grokked_median().map_or(refr.grokked.text(), |m| format!("{m} (median of 5 seeds)")),
                 rs.iter().map(|r| r.seconds).sum::<f64>() / rs.len() as f64
             )
             .unwrap();

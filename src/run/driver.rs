@@ -251,7 +251,11 @@ pub struct Deadline {
 
 /// Performs `action` on `engine` (`Wait` and `Done` do nothing and return
 /// None). With a deadline the CPU engine stops early, after at least one step.
-pub async fn perform(engine: &mut Engine, action: &Action, deadline: Option<Deadline>) -> Result<Option<Outcome>, GpuError> {
+pub async fn perform(
+    engine: &mut Engine,
+    action: &Action,
+    deadline: Option<Deadline>,
+) -> Result<Option<Outcome>, GpuError> {
     Ok(Some(match action {
         Action::Train(k) => Outcome::Trained(match deadline {
             Some(d) if !engine.is_gpu() => {

@@ -99,11 +99,8 @@ impl History {
     pub fn normalised(&self) -> Normalised {
         let cps = &self.checkpoints;
         let of = |f: fn(&Measures) -> f64| cps.iter().map(f).collect::<Vec<f64>>();
-        let log_loss: Vec<f64> = self
-            .checkpoint_records()
-            .iter()
-            .map(|r| r.map_or(f64::NAN, |r| r.test_loss.max(1e-300).ln()))
-            .collect();
+        let log_loss: Vec<f64> =
+            self.checkpoint_records().iter().map(|r| r.map_or(f64::NAN, |r| r.test_loss.max(1e-300).ln())).collect();
         Normalised {
             steps: cps.iter().map(|c| c.step).collect(),
             synergy: smooth::synergy_curve(&of(|c| c.synergy)),

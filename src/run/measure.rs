@@ -5,8 +5,8 @@ use crate::analysis::{self, AnalysisSettings};
 use crate::config::{RunConfig, Samples};
 use crate::data::{all_pairs, Dataset, Split};
 use crate::engine::{gpu::GpuError, Engine};
-use crate::run::history::Measures;
 use crate::rng::{stream, SplitMix64};
+use crate::run::history::Measures;
 
 /// The analysis settings a run records: its clusters, multiplet mode and tie
 /// rule, with random ties seeded from the run's seed.

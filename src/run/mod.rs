@@ -4,13 +4,13 @@
 //! the finished history (phases, the early-synergy prediction, the
 //! synergistic sub-network).
 
+pub mod backend;
+pub mod driver;
 pub mod history;
 pub mod measure;
 pub mod phases;
 pub mod predict;
 pub mod subnet;
-pub mod backend;
-pub mod driver;
 
 pub use backend::Backend;
 pub use driver::{Action, Driver, Measuring, Outcome};
