@@ -99,7 +99,7 @@ pub struct RunConfig {
 }
 
 impl Default for RunConfig {
-    /// The paper's recipe (REFERENCE.md) with weight decay 2.0.
+    /// The paper's recipe (docs/METHOD.md) with weight decay 2.0.
     fn default() -> Self {
         RunConfig {
             op: Op::Add,

@@ -148,9 +148,11 @@ impl Driver {
     /// The next thing to do, training at most `budget` steps (at least 1).
     pub fn next(&self, budget: u32) -> Action {
         let step = self.step();
-        let stopped = self.history.diverged_at.is_some() || step >= self.config().steps;
+        let diverged = self.history.diverged_at.is_some();
+        let stopped = diverged || step >= self.config().steps;
         let (checkpoint, capture) = (self.is_checkpoint(step), self.captures.binary_search(&step).is_ok());
-        if !stopped && self.read_at < step && (checkpoint || capture) {
+        // The last step's checkpoint is read too; a diverged network's is not.
+        if !diverged && self.read_at < step && (checkpoint || capture) {
             let all = (capture || self.config().samples == Samples::All).then(|| match &self.samples {
                 Some(s) if self.config().samples == Samples::All => s.clone(),
                 _ => all_pairs(self.config().op, self.config().p),
@@ -339,8 +341,9 @@ mod tests {
         assert_eq!(d.next(32), Action::Train(5));
         trained(&mut d, 5);
         let Action::Read { train: true, all: None } = d.next(32) else { panic!("{:?}", d.next(32)) };
-        let job = d.apply(Outcome::Read { train: Some(vec![0.0; 4 * 24]), all: None }).expect("a job");
-        assert_eq!((job.step, job.rows), (5, 24));
+        let job = d.apply(Outcome::Read { train: Some(vec![0.0; 4 * 19]), all: None }).expect("a job");
+        // p = 7: 49 pairs, 40 % of them (19) in training.
+        assert_eq!((job.step, job.rows, job.activations.len()), (5, 19, 76));
         // The backlog (1) is full until the job's result is back.
         assert_eq!(d.next(32), Action::Wait);
         assert_eq!(d.measured(5, Ok(cp(5))).len(), 1);
@@ -357,6 +360,10 @@ mod tests {
         assert_eq!(d.next(32), Action::Done);
         assert_eq!(d.history().checkpoints.len(), 1);
         assert_eq!(d.skipped(), ["no measures at 10", "no measures at 15", "no measures at 20"]);
+        let c = RunConfig { steps: 20, ..config() };
+        let mut d = Driver::new(&c, "test", Measuring::Deferred(1));
+        trained(&mut d, 20);
+        assert!(matches!(d.next(32), Action::Read { .. }), "the last step is a checkpoint too");
     }
 
     #[test]

@@ -153,7 +153,7 @@ mod tests {
     fn thresholds_and_checkpoint_records() {
         let mut h = History::new(&RunConfig::default(), "cpu");
         let recs: Vec<StepRecord> = (1..=10)
-            .map(|s| StepRecord { train_acc: s as f64 / 10.0, test_acc: s as f64 / 10.5, ..rec(s, 1.0 / s as f64) })
+            .map(|s| StepRecord { train_acc: s as f64 / 10.0, test_acc: s as f64 / 11.0, test_loss: 1.0 / s as f64, ..rec(s, 1.0) })
             .collect();
         h.push(&recs);
         assert_eq!(h.memorised_at(), Some(10));
