@@ -13,6 +13,7 @@ pub mod engine;
 pub mod history;
 pub mod model;
 pub mod npy;
+pub mod par;
 pub mod phases;
 pub mod predict;
 #[cfg(not(target_arch = "wasm32"))]
