@@ -1,13 +1,13 @@
 // Adds the k-split slices of a matmul (see matmul.wgsl) into their destination.
 
-struct SumSplits {
+struct SumSplitsArgs {
     count: u32,
     splits: u32,
     stride: u32,
     dst_off: u32,
 }
 
-@group(0) @binding(0) var<uniform> ss: SumSplits;
+@group(0) @binding(0) var<uniform> ss: SumSplitsArgs;
 @group(0) @binding(1) var<storage, read> parts: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
