@@ -13,7 +13,8 @@ struct SumSplitsArgs {
 
 @compute @workgroup_size(256)
 fn sum_splits(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x;
+    // 2-D dispatch, as adamw: any count fits WebGPU's 65535 workgroups a side.
+    let i = gid.x + gid.y * 65535u * 256u;
     if (i >= ss.count) {
         return;
     }
