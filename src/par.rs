@@ -46,7 +46,7 @@ pub fn map<T: Send, R: Send>(threads: usize, jobs: Vec<T>, f: impl Fn(T) -> R + 
         };
         std::thread::scope(|s| {
             for _ in 1..threads.min(n) {
-                s.spawn(&work);
+                s.spawn(work);
             }
             work();
         });

@@ -62,7 +62,7 @@ fn check_spec(module: &Module, spec: &Spec) -> Result<(), String> {
             ));
         }
     }
-    let mut bound: Vec<_> = module.global_variables.iter().filter_map(|(_, v)| Some((v.binding.clone()?, v))).collect();
+    let mut bound: Vec<_> = module.global_variables.iter().filter_map(|(_, v)| Some((v.binding?, v))).collect();
     bound.sort_by_key(|(b, _)| (b.group, b.binding));
     if bound.len() != spec.binds.len() {
         return Err(format!("{f}: {} bindings in WGSL, {} in Rust", bound.len(), spec.binds.len()));
