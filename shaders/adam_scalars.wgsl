@@ -1,5 +1,6 @@
 // One step's AdamW scalars and its metrics slot (mirrors AdamScalars in
-// src/engine/mod.rs); prepended to the shaders that bind it.
+// src/engine/mod.rs); prepended to the shaders that bind it (adamw, reduce)
+// by src/engine/gpu/kernels.rs.
 
 struct AdamScalars {
     decay: f32,

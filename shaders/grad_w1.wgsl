@@ -2,14 +2,14 @@
 // `col` collects dL/dh of the samples that gathered it (a CSR list, in sample
 // order); b1 (col = inputs) collects every sample.
 
-struct GradW1 {
+struct GradW1Args {
     rows: u32,
     hidden: u32,
     inputs: u32,
     b1_offset: u32,
 }
 
-@group(0) @binding(0) var<uniform> gw: GradW1;
+@group(0) @binding(0) var<uniform> gw: GradW1Args;
 @group(0) @binding(1) var<storage, read> dh: array<f32>;
 // CSR: the samples of input position k are index[offsets[k] .. offsets[k + 1]].
 @group(0) @binding(2) var<storage, read> offsets: array<u32>;

@@ -1,14 +1,14 @@
 // Layer 1 on one-hot inputs: a gather of two rows of W1 (stored input-major,
 // see src/model.rs) plus b1, then ReLU. Never a matmul on one-hot vectors.
 
-struct Hidden {
+struct HiddenArgs {
     rows: u32,
     hidden: u32,
     p: u32,
     b1_offset: u32,
 }
 
-@group(0) @binding(0) var<uniform> dims: Hidden;
+@group(0) @binding(0) var<uniform> dims: HiddenArgs;
 @group(0) @binding(1) var<storage, read> theta: array<f32>;
 // One u32 per sample: a | b << 8 | label << 16.
 @group(0) @binding(2) var<storage, read> samples: array<u32>;

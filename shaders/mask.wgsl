@@ -3,14 +3,14 @@
 // of `hidden` floats, so entry i belongs to neuron i % hidden; `limit` covers
 // W1 alone (the authors' masking) or every parameter (silenced neurons).
 
-struct Mask {
+struct MaskArgs {
     limit: u32,
     hidden: u32,
     _pad0: u32,
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<uniform> mk: Mask;
+@group(0) @binding(0) var<uniform> mk: MaskArgs;
 @group(0) @binding(1) var<storage, read> keep: array<f32>;
 @group(0) @binding(2) var<storage, read_write> theta: array<f32>;
 

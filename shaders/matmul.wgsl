@@ -4,7 +4,7 @@
 // gradient (dl^T h). Long reductions are split along k over workgroups
 // (z), each writing its own slice; `sum_splits` adds the slices.
 
-struct Matmul {
+struct MatmulArgs {
     m: u32,
     n: u32,
     k: u32,
@@ -25,7 +25,7 @@ struct Matmul {
     _pad: u32,
 }
 
-@group(0) @binding(0) var<uniform> mm: Matmul;
+@group(0) @binding(0) var<uniform> mm: MatmulArgs;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;

@@ -1,14 +1,14 @@
 // Omnigrok's constrained norm: after each step, scale W1 and W2 (a prefix of
 // theta) so that their joint L2 norm is back to N0. Biases are not touched.
 
-struct Norm {
+struct NormArgs {
     weights: u32,
     _pad0: u32,
     _pad1: u32,
     norm0: f32,
 }
 
-@group(0) @binding(0) var<uniform> nm: Norm;
+@group(0) @binding(0) var<uniform> nm: NormArgs;
 @group(0) @binding(1) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(2) var<storage, read_write> sumsq: array<f32>;
 

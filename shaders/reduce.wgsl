@@ -1,16 +1,16 @@
 // Sums the per-row loss and correctness into this step's metrics slot:
 // metrics[4 * slot + base + 0] = loss sum, [.. + 1] = correct count.
 
-struct Reduce {
+struct ReduceArgs {
     rows: u32,
     base: u32,
     _pad0: u32,
     _pad1: u32,
 }
 
-// AdamScalars: shaders/adam_scalars.wgsl, prepended by src/engine/gpu.rs.
-@group(0) @binding(0) var<uniform> step: AdamScalars;
-@group(0) @binding(1) var<uniform> rd: Reduce;
+// AdamScalars: shaders/adam_scalars.wgsl, prepended (src/engine/gpu/kernels.rs).
+@group(0) @binding(0) var<uniform> adam_scalars: AdamScalars;
+@group(0) @binding(1) var<uniform> rd: ReduceArgs;
 @group(0) @binding(2) var<storage, read> row_stats: array<f32>;
 @group(0) @binding(3) var<storage, read_write> metrics: array<f32>;
 
@@ -36,7 +36,7 @@ fn reduce(@builtin(local_invocation_index) li: u32) {
         workgroupBarrier();
     }
     if (li == 0u) {
-        metrics[4u * step.slot + rd.base] = loss[0];
-        metrics[4u * step.slot + rd.base + 1u] = correct[0];
+        metrics[4u * adam_scalars.slot + rd.base] = loss[0];
+        metrics[4u * adam_scalars.slot + rd.base + 1u] = correct[0];
     }
 }

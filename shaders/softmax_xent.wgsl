@@ -1,18 +1,18 @@
 // Softmax cross-entropy per sample: the loss, whether the first maximum is
 // the label, and (for training) d(mean loss)/d(logits) = (softmax - onehot)/n.
 
-struct Xent {
+struct SoftmaxXentArgs {
     rows: u32,
     classes: u32,
     grad: u32,
-    _pad: u32,
+    _pad0: u32,
     scale: f32,
     _pad1: f32,
     _pad2: f32,
     _pad3: f32,
 }
 
-@group(0) @binding(0) var<uniform> xe: Xent;
+@group(0) @binding(0) var<uniform> xe: SoftmaxXentArgs;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> samples: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;

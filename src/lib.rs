@@ -2,7 +2,8 @@
 //! redundancy between its neurons announce grokking.
 //!
 //! Data flows one way: `config` -> `data` -> `engine` (with `model`) ->
-//! checkpoint activations -> `analysis` -> history -> charts and page.
+//! `run` (the driver: checkpoint activations -> `analysis` -> history) ->
+//! `charts` -> the front ends (`bin/grokscope`, `report`, `web`).
 
 pub mod analysis;
 pub mod charts;
@@ -11,6 +12,7 @@ pub mod data;
 pub mod engine;
 pub mod model;
 pub mod npy;
+pub mod par;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod report;
 pub mod rng;

@@ -264,19 +264,13 @@ pub fn copula_columns(cols: &[f64], samples: usize, ids: &[u64], ties: Ties, see
             cop.transform(c, ties, seed, id, o);
         }
     };
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        if n >= 16 && samples * n > 1 << 15 && std::thread::available_parallelism().map(|v| v.get()).unwrap_or(1) > 1 {
-            let half = n / 2;
-            let (c0, c1) = cols.split_at(half * samples);
-            let (o0, o1) = out.split_at_mut(half * samples);
-            let (i0, i1) = ids.split_at(half);
-            std::thread::scope(|scope| {
-                scope.spawn(|| work(c0, o0, i0));
-                work(c1, o1, i1);
-            });
-            return out;
-        }
+    if n >= 16 && samples * n > 1 << 15 && crate::par::threads() > 1 {
+        let half = n / 2;
+        let (c0, c1) = cols.split_at(half * samples);
+        let (o0, o1) = out.split_at_mut(half * samples);
+        let (i0, i1) = ids.split_at(half);
+        crate::par::join(|| work(c0, o0, i0), || work(c1, o1, i1));
+        return out;
     }
     work(cols, &mut out, ids);
     out

@@ -4,8 +4,8 @@
 //!
 //! Every sum has a fixed order written in the source (independent
 //! accumulators, never `mul_add`), so results are bit-identical on every
-//! target and whichever SIMD width the compiler picks. Native builds split
-//! the Gram matrix over threads; wasm32 runs it on one thread.
+//! target and whichever SIMD width the compiler picks. The Gram matrix is
+//! split over two threads where there are threads (`crate::par`).
 
 /// Lanes per packed panel (the vector direction of the Gram micro-kernel).
 const LANES: usize = 8;
@@ -131,24 +131,13 @@ impl Panels {
                     fill(&mut state, first + i, panel);
                 }
             };
-            #[cfg(not(target_arch = "wasm32"))]
-            {
-                if panels >= 2
-                    && samples * neurons >= 1 << 14
-                    && std::thread::available_parallelism().map(|v| v.get()).unwrap_or(1) > 1
-                {
-                    let half = panels / 2;
-                    let (a, b) = data.split_at_mut(half * stride);
-                    std::thread::scope(|scope| {
-                        scope.spawn(|| run(0, a));
-                        run(half, b);
-                    });
-                } else {
-                    run(0, &mut data);
-                }
+            if panels >= 2 && samples * neurons >= 1 << 14 && crate::par::threads() > 1 {
+                let half = panels / 2;
+                let (a, b) = data.split_at_mut(half * stride);
+                crate::par::join(|| run(0, a), || run(half, b));
+            } else {
+                run(0, &mut data);
             }
-            #[cfg(target_arch = "wasm32")]
-            run(0, &mut data);
         }
         Panels { samples, neurons, panels, data }
     }
@@ -272,29 +261,20 @@ pub fn gram(x: &Panels) -> Vec<f64> {
     if x.samples == 0 {
         g.iter_mut().for_each(|v| *v = 0.0);
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        // Panel rows have work proportional to (np - p): split it in two halves.
-        let threads = std::thread::available_parallelism().map(|v| v.get()).unwrap_or(1).min(2);
-        let total: usize = (0..np).map(|p| np - p).sum();
-        let mut split = 0;
-        let mut acc = 0;
-        while split < np && 2 * acc < total {
-            acc += np - split;
-            split += 1;
-        }
-        if threads > 1 && np > 1 && x.samples * np * np > 1 << 16 && split < np {
-            let (top, bottom) = g.split_at_mut(split * LANES * stride);
-            std::thread::scope(|scope| {
-                scope.spawn(|| gram_rows(x, 0, split, top, stride));
-                gram_rows(x, split, np, bottom, stride);
-            });
-        } else {
-            gram_rows(x, 0, np, &mut g, stride);
-        }
+    // Panel rows have work proportional to (np - p): split it in two halves.
+    let total: usize = (0..np).map(|p| np - p).sum();
+    let mut split = 0;
+    let mut acc = 0;
+    while split < np && 2 * acc < total {
+        acc += np - split;
+        split += 1;
     }
-    #[cfg(target_arch = "wasm32")]
-    gram_rows(x, 0, np, &mut g, stride);
+    if crate::par::threads() > 1 && np > 1 && x.samples * np * np > 1 << 16 && split < np {
+        let (top, bottom) = g.split_at_mut(split * LANES * stride);
+        crate::par::join(|| gram_rows(x, 0, split, top, stride), || gram_rows(x, split, np, bottom, stride));
+    } else {
+        gram_rows(x, 0, np, &mut g, stride);
+    }
     let mut out = take_buffer(n * n);
     for i in 0..n {
         for j in i..n {

@@ -470,17 +470,11 @@ pub fn search_union(
         let mut results = Vec::new();
         {
             let (b0, b1) = bufs.split_at_mut(1);
-            #[cfg(target_arch = "wasm32")]
-            let _ = b1; // one thread on wasm32
-            #[cfg(not(target_arch = "wasm32"))]
-            {
-                if n >= 32 && std::thread::available_parallelism().map(|v| v.get()).unwrap_or(1) > 1 {
-                    std::thread::scope(|scope| {
-                        let h = scope.spawn(|| run(&tasks, &mut b1[0]));
-                        results.push(run(&tasks, &mut b0[0]));
-                        results.push(h.join().expect("search thread panicked"));
-                    });
-                }
+            // Two workers share the subtrees where there are threads.
+            if n >= 32 && crate::par::threads() > 1 {
+                let (r1, r0) = crate::par::join(|| run(&tasks, &mut b1[0]), || run(&tasks, &mut b0[0]));
+                results.push(r0);
+                results.push(r1);
             }
             if results.is_empty() {
                 results.push(run(&tasks, &mut b0[0]));

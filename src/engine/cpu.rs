@@ -10,9 +10,8 @@ use crate::model::{Params, Shape};
 
 /// Column blocks are this wide; padded strides are multiples of it.
 const LANES: usize = 16;
-/// Rows per register block.
-/// Rows per register block of `gemm_nn` (6 x 16 accumulators fill AVX2's
-/// 16 registers with the loaded row and the broadcast).
+/// Rows per register block of `gemm_nn`: 4 rows x 16 lanes of accumulators
+/// (8 AVX2 registers), beside the loaded row and the broadcasts.
 const ROWS: usize = 4;
 /// Neurons per register block of `gemm_tn_acc`; `round_up` keeps the
 /// padded hidden width a multiple of it.
@@ -53,44 +52,6 @@ fn madd(fma: bool, acc: f32, x: f32, y: f32) -> f32 {
     } else {
         acc + x * y
     }
-}
-
-/// Runs `f` on every job and returns the results in job order. Natively,
-/// `threads` threads each take the next job when they become free, so a
-/// thread that the system delays does not hold the others up; on wasm32 the
-/// jobs run in turn.
-fn par_jobs<T: Send, R: Send>(threads: usize, jobs: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    #[cfg(not(target_arch = "wasm32"))]
-    if threads > 1 && jobs.len() > 1 {
-        use std::sync::Mutex;
-        let n = jobs.len();
-        let queue = Mutex::new(jobs.into_iter().enumerate());
-        let done = Mutex::new(Vec::with_capacity(n));
-        let work = || loop {
-            let Some((i, job)) = queue.lock().unwrap().next() else { break };
-            let r = f(job);
-            done.lock().unwrap().push((i, r));
-        };
-        std::thread::scope(|s| {
-            for _ in 1..threads.min(n) {
-                s.spawn(&work);
-            }
-            work();
-        });
-        let mut done = done.into_inner().unwrap();
-        done.sort_by_key(|&(i, _)| i);
-        return done.into_iter().map(|(_, r)| r).collect();
-    }
-    #[cfg(target_arch = "wasm32")]
-    let _ = threads; // no threads in the browser's wasm
-    jobs.into_iter().map(f).collect()
-}
-
-fn default_threads() -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    return std::thread::available_parallelism().map_or(1, |n| n.get());
-    #[cfg(target_arch = "wasm32")]
-    return 1;
 }
 
 /// The row ranges of CHUNK rows that cover `n` rows.
@@ -360,7 +321,7 @@ impl CpuEngine {
         let (hs, cs) = (round_up(shape.hidden), round_up(shape.classes()));
         let n = data.train.len();
         let threads = match threads {
-            0 => default_threads(),
+            0 => crate::par::threads(),
             t => t,
         };
         let mut prm = prm.restride(hs);
@@ -427,7 +388,7 @@ impl CpuEngine {
         let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / n as f32 };
         let train = &self.data.train;
         let jobs: Vec<_> = chunks(n).zip(self.h.chunks_mut(CHUNK * hs)).zip(self.dl.chunks_mut(CHUNK * cs)).collect();
-        let tallies = par_jobs(self.threads, jobs, |((r, h), d)| {
+        let tallies = crate::par::map(self.threads, jobs, |((r, h), d)| {
             simd(
                 #[inline(always)]
                 |fma| fwd.rows(fma, train, r, Some(h), Some(d)),
@@ -439,7 +400,7 @@ impl CpuEngine {
     /// Loss and accuracy on the test set (no gradient, h not kept).
     pub fn evaluate(&self, s: &Split) -> Tally {
         let fwd = self.forward();
-        let tallies = par_jobs(self.threads, chunks(s.len()).collect(), |r| {
+        let tallies = crate::par::map(self.threads, chunks(s.len()).collect(), |r| {
             simd(
                 #[inline(always)]
                 |fma| fwd.rows(fma, s, r, None, None),
@@ -457,7 +418,7 @@ impl CpuEngine {
         let w2 = &self.prm.theta[self.prm.w2_offset()..self.prm.b1_offset()];
         let (h, dl) = (&self.h, &self.dl);
         let jobs: Vec<_> = chunks(n).zip(self.dh.chunks_mut(CHUNK * hs)).collect();
-        par_jobs(self.threads, jobs, |(r, dh)| {
+        crate::par::map(self.threads, jobs, |(r, dh)| {
             simd(
                 #[inline(always)]
                 |fma| {
@@ -473,7 +434,7 @@ impl CpuEngine {
         // dW2^T = h^T dl: LANES neurons per job, over every row CHUNK rows at a time for the cache.
         let mut gw2t = vec![0f32; hs * cs];
         let jobs: Vec<_> = gw2t.chunks_mut(LANES * cs).enumerate().collect();
-        par_jobs(self.threads, jobs, |(b, out)| {
+        crate::par::map(self.threads, jobs, |(b, out)| {
             simd(
                 #[inline(always)]
                 |fma| {
@@ -592,7 +553,7 @@ mod tests {
 
     #[test]
     fn jobs_come_back_in_order_and_chunks_cover() {
-        let out = par_jobs(2, (0..50).collect(), |i: usize| i * i);
+        let out = crate::par::map(2, (0..50).collect(), |i: usize| i * i);
         assert_eq!(out, (0..50).map(|i| i * i).collect::<Vec<_>>());
         let c: Vec<_> = chunks(2 * CHUNK + 5).collect();
         assert_eq!(c, [0..CHUNK, CHUNK..2 * CHUNK, 2 * CHUNK..2 * CHUNK + 5]);

@@ -89,7 +89,8 @@ impl Hyper {
     }
 }
 
-/// Mirrors `AdamScalars` in `shaders/adamw.wgsl` and `shaders/reduce.wgsl`.
+/// Mirrors `AdamScalars` in `shaders/adam_scalars.wgsl`, which is prepended to
+/// the shaders that bind it (adamw, reduce): see `gpu::kernels`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct AdamScalars {
