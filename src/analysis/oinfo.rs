@@ -279,29 +279,8 @@ impl Problem<'_> {
         cholesky(r, m).map_err(|_| SearchError::Singular { variable: self.perm[self.global_offset(t)] })?;
         // log det C_S = log det C_Q + log det P_BB.
         let logdet = node.logdet + 2.0 * sum_log((0..m).map(|i| r[i * m + i]));
-        // V = R^{-1} P_{B,A}: m rows of length nc (A = layout minus [o, o+m)).
         let v = &mut scratch.v;
-        set_len(v, m * nc); // every entry is written below
-        for i in 0..m {
-            // Row o+i of P restricted to A. Only the lower triangle of P is
-            // stored, so columns after the block are read down column o+i.
-            let (done, rest) = v.split_at_mut(i * nc);
-            let row = &mut rest[..nc];
-            row[..o].copy_from_slice(&p[(o + i) * n..(o + i) * n + o]);
-            for (c, x) in (o + m..n).zip(row[o..].iter_mut()) {
-                *x = p[c * n + o + i];
-            }
-            for q in 0..i {
-                let f = r[i * m + q];
-                for (x, &y) in row.iter_mut().zip(&done[q * nc..(q + 1) * nc]) {
-                    *x -= f * y;
-                }
-            }
-            let inv = 1.0 / r[i * m + i];
-            for x in row.iter_mut() {
-                *x *= inv;
-            }
-        }
+        block_solve(p, n, o, r, m, v);
         let has_children = child_mask.count_ones() > 2 && (t + 1..self.sizes.len()).any(|u| child_mask >> u & 1 == 1);
         let map = |a: usize| if a < o { a } else { a + m };
         let pdiag: f64;
@@ -412,16 +391,7 @@ pub fn search_union(
 ) -> Result<SearchResult, SearchError> {
     check_groups(groups)?;
     let g = groups.len();
-    let mut order: Vec<usize> = (0..g).collect();
-    order.sort_by_key(|&t| (std::cmp::Reverse(groups[t].len()), t));
-    let mut perm = Vec::new();
-    let mut offsets = Vec::new();
-    let mut sizes = Vec::new();
-    for &t in &order {
-        offsets.push(perm.len());
-        sizes.push(groups[t].len());
-        perm.extend_from_slice(&groups[t]);
-    }
+    let Layout { order, perm, offsets, sizes } = Layout::of(groups);
     let n = perm.len();
     let mut c = take_buffer(n * n);
     for (a, &ia) in perm.iter().enumerate() {
@@ -480,23 +450,85 @@ pub fn search_union(
                 results.push(run(&tasks, &mut b0[0]));
             }
         }
-        // Several subtrees may fail; report the lowest variable so the error
-        // does not depend on which thread ran which subtree.
-        let mut error: Option<usize> = None;
-        for r in results {
-            match r {
-                Ok(b) => best.merge(&b),
-                Err(SearchError::Singular { variable }) => error = Some(error.map_or(variable, |e| e.min(variable))),
-                Err(e) => return Err(e),
-            }
-        }
-        if let Some(variable) = error {
+        if let Err(e) = merge_results(&mut best, results) {
             bufs.into_iter().flatten().for_each(give_buffer);
             give_buffer(p);
-            return Err(SearchError::Singular { variable });
+            return Err(e);
         }
     }
     bufs.into_iter().flatten().for_each(give_buffer);
     give_buffer(p);
     Ok(finish(best, groups))
+}
+
+/// V = R^{-1} P_{B,A} into `v`: m rows of length n - m, where B is the
+/// block [o, o+m) of the n x n matrix `p` (lower triangle stored), A the
+/// rest of its layout, and R the block's Cholesky factor (`r`, m x m).
+fn block_solve(p: &[f64], n: usize, o: usize, r: &[f64], m: usize, v: &mut Vec<f64>) {
+    let nc = n - m;
+    set_len(v, m * nc); // every entry is written below
+    for i in 0..m {
+        // Row o+i of P restricted to A. Only the lower triangle of P is
+        // stored, so columns after the block are read down column o+i.
+        let (done, rest) = v.split_at_mut(i * nc);
+        let row = &mut rest[..nc];
+        row[..o].copy_from_slice(&p[(o + i) * n..(o + i) * n + o]);
+        for (c, x) in (o + m..n).zip(row[o..].iter_mut()) {
+            *x = p[c * n + o + i];
+        }
+        for q in 0..i {
+            let f = r[i * m + q];
+            for (x, &y) in row.iter_mut().zip(&done[q * nc..(q + 1) * nc]) {
+                *x -= f * y;
+            }
+        }
+        let inv = 1.0 / r[i * m + i];
+        for x in row.iter_mut() {
+            *x *= inv;
+        }
+    }
+}
+
+/// The variables of a union search laid out group by group, largest group
+/// first (ties by index), so that the inverses kept for reuse are small.
+struct Layout {
+    /// Search position -> group index.
+    order: Vec<usize>,
+    /// Layout position -> variable.
+    perm: Vec<usize>,
+    /// Per search position: first layout position and size of the group.
+    offsets: Vec<usize>,
+    sizes: Vec<usize>,
+}
+
+impl Layout {
+    fn of(groups: &[Vec<usize>]) -> Layout {
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by_key(|&t| (std::cmp::Reverse(groups[t].len()), t));
+        let (mut perm, mut offsets, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
+        for &t in &order {
+            offsets.push(perm.len());
+            sizes.push(groups[t].len());
+            perm.extend_from_slice(&groups[t]);
+        }
+        Layout { order, perm, offsets, sizes }
+    }
+}
+
+/// The workers' best multiplets merged into `best`. Several subtrees may
+/// fail; the lowest variable is reported so that the error does not depend
+/// on which thread ran which subtree.
+fn merge_results(best: &mut Best, results: Vec<Result<Best, SearchError>>) -> Result<(), SearchError> {
+    let mut error: Option<usize> = None;
+    for r in results {
+        match r {
+            Ok(b) => best.merge(&b),
+            Err(SearchError::Singular { variable }) => error = Some(error.map_or(variable, |e| e.min(variable))),
+            Err(e) => return Err(e),
+        }
+    }
+    match error {
+        Some(variable) => Err(SearchError::Singular { variable }),
+        None => Ok(()),
+    }
 }
