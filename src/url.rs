@@ -1,10 +1,13 @@
-//! The configuration as a URL query string, the same text for the page and
-//! the command line: `preset=wd2&seed=3&steps=600`. A preset is applied
-//! first, explicit parameters override it. One table describes every
-//! parameter; parsing and serialising are one loop over it.
+//! The settings as a URL query string, the same text for the page and the
+//! command line: `preset=wd2&seed=3&steps=600&speed=16`. A preset is applied
+//! first, explicit parameters override it. Two tables describe every
+//! parameter, with its range: the run's configuration (`RunConfig`, read by
+//! the command line too) and the page's own settings (`PageSettings`).
+//! Parsing, serialising and the controls' limits are loops over them.
 
 use crate::analysis::{Mode, Ties};
 use crate::config::{Op, RunConfig, Samples, PRESETS};
+use crate::run::Backend;
 use std::fmt;
 
 /// A parameter that was not accepted, and what would have been.
@@ -21,10 +24,40 @@ impl fmt::Display for ParamError {
     }
 }
 
-struct Param {
+/// What a parameter accepts: the parser checks it, the page's controls
+/// take their widget and limits from it.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// An integer from `.0` to `.1`.
+    Int(u64, u64),
+    /// A number up to `hi`, above `lo` (or from `lo` when not `lo_open`).
+    Real {
+        lo: f64,
+        lo_open: bool,
+        hi: f64,
+    },
+    Flag,
+    /// One of these names.
+    Choice(fn() -> Vec<&'static str>),
+}
+
+impl Kind {
+    /// The limits as the `min` and `max` of a number input.
+    pub fn min_max(self) -> Option<(String, String)> {
+        match self {
+            Kind::Int(lo, hi) => Some((lo.to_string(), hi.to_string())),
+            Kind::Real { lo, hi, .. } => Some((lo.to_string(), hi.to_string())),
+            Kind::Flag | Kind::Choice(_) => None,
+        }
+    }
+}
+
+/// One key of a table over the settings `T`.
+struct Param<T> {
     key: &'static str,
-    get: fn(&RunConfig) -> String,
-    set: fn(&mut RunConfig, &str) -> Result<(), String>,
+    kind: Kind,
+    get: fn(&T) -> String,
+    set: fn(&mut T, &str) -> Result<(), String>,
 }
 
 fn int<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(v: &str, lo: T, hi: T) -> Result<T, String> {
@@ -64,13 +97,38 @@ fn choice<T: Copy>(v: &str, all: &[T], name: fn(T) -> &'static str) -> Result<T,
     })
 }
 
+/// A table row; each range is written here once and read by the parser
+/// and, through `kind`, by the page's controls.
 macro_rules! param {
-    ($key:literal, $field:ident, |$v:ident| $parse:expr) => {
+    ($key:literal, $field:ident, int $lo:expr, $hi:expr) => {
         Param {
             key: $key,
+            kind: Kind::Int($lo as u64, $hi as u64),
             get: |c| c.$field.to_string(),
-            set: |c, $v| {
-                c.$field = $parse?;
+            set: |c, v| {
+                c.$field = int(v, $lo, $hi)?;
+                Ok(())
+            },
+        }
+    };
+    ($key:literal, $field:ident, real $lo:expr, $lo_open:expr, $hi:expr) => {
+        Param {
+            key: $key,
+            kind: Kind::Real { lo: $lo, lo_open: $lo_open, hi: $hi },
+            get: |c| c.$field.to_string(),
+            set: |c, v| {
+                c.$field = real(v, $lo, $lo_open, $hi)?;
+                Ok(())
+            },
+        }
+    };
+    ($key:literal, $field:ident, flag) => {
+        Param {
+            key: $key,
+            kind: Kind::Flag,
+            get: |c| c.$field.to_string(),
+            set: |c, v| {
+                c.$field = flag(v)?;
                 Ok(())
             },
         }
@@ -78,6 +136,7 @@ macro_rules! param {
     ($key:literal, $field:ident, enum $all:expr) => {
         Param {
             key: $key,
+            kind: Kind::Choice(|| $all.iter().map(|x| x.name()).collect()),
             get: |c| c.$field.name().to_string(),
             set: |c, v| {
                 c.$field = choice(v, &$all, |x| x.name())?;
@@ -87,27 +146,53 @@ macro_rules! param {
     };
 }
 
-const PARAMS: &[Param] = &[
+const PARAMS: &[Param<RunConfig>] = &[
     param!("op", op, enum Op::ALL),
-    param!("p", p, |v| int(v, 3u32, 200)),
-    param!("frac", frac, |v| real(v, 0.0, true, 1.0)),
-    param!("split_seed", split_seed, |v| int(v, 0u64, u64::MAX)),
-    param!("seed", seed, |v| int(v, 0u64, u64::MAX)),
-    param!("hidden", hidden, |v| int(v, 2u32, 512)),
-    param!("lr", lr, |v| real(v, 0.0, true, 10.0)),
-    param!("beta1", beta1, |v| real(v, 0.0, false, 0.999999)),
-    param!("beta2", beta2, |v| real(v, 0.0, false, 0.999999)),
-    param!("eps", eps, |v| real(v, 0.0, true, 1.0)),
-    param!("wd", wd, |v| real(v, 0.0, false, 1000.0)),
-    param!("alpha", alpha, |v| real(v, 0.0, true, 1000.0)),
-    param!("zero_last", zero_last, |v| flag(v)),
-    param!("norm", norm, |v| flag(v)),
-    param!("steps", steps, |v| int(v, 1u32, 200_000)),
-    param!("every", every, |v| int(v, 0u32, 200_000)),
-    param!("clusters", clusters, |v| int(v, 2u32, 12)),
+    param!("p", p, int 3, 200),
+    param!("frac", frac, real 0.0, true, 1.0),
+    param!("split_seed", split_seed, int 0, u64::MAX),
+    param!("seed", seed, int 0, u64::MAX),
+    param!("hidden", hidden, int 2, 512),
+    param!("lr", lr, real 0.0, true, 10.0),
+    param!("beta1", beta1, real 0.0, false, 0.999999),
+    param!("beta2", beta2, real 0.0, false, 0.999999),
+    param!("eps", eps, real 0.0, true, 1.0),
+    param!("wd", wd, real 0.0, false, 1000.0),
+    param!("alpha", alpha, real 0.0, true, 1000.0),
+    param!("zero_last", zero_last, flag),
+    param!("norm", norm, flag),
+    param!("steps", steps, int 1, 200_000),
+    param!("every", every, int 0, 200_000),
+    param!("clusters", clusters, int 2, 12),
     param!("mode", mode, enum Mode::ALL),
     param!("ties", ties, enum Ties::ALL),
     param!("samples", samples, enum Samples::ALL),
+];
+
+/// The page's own settings: how it runs the configuration, not what it
+/// runs. The command line has no use for them and refuses them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageSettings {
+    /// Start training as soon as the page has loaded.
+    pub autostart: bool,
+    pub backend: Backend,
+    /// Training steps per animation frame.
+    pub speed: u32,
+    /// Runs side by side: init seeds seed, seed+1, ...
+    pub seeds: u32,
+}
+
+impl Default for PageSettings {
+    fn default() -> Self {
+        PageSettings { autostart: false, backend: Backend::Auto, speed: 8, seeds: 1 }
+    }
+}
+
+const PAGE_PARAMS: &[Param<PageSettings>] = &[
+    param!("backend", backend, enum Backend::ALL),
+    param!("speed", speed, int 1, 64),
+    param!("seeds", seeds, int 1, 5),
+    param!("autostart", autostart, flag),
 ];
 
 /// Every key the configuration understands, in the order links are written.
@@ -115,19 +200,75 @@ pub fn keys() -> impl Iterator<Item = &'static str> {
     std::iter::once("preset").chain(PARAMS.iter().map(|p| p.key))
 }
 
+/// What the configuration's or the page's parameter `key` accepts.
+pub fn kind(key: &str) -> Option<Kind> {
+    let config = PARAMS.iter().find(|p| p.key == key).map(|p| p.kind);
+    config.or_else(|| PAGE_PARAMS.iter().find(|p| p.key == key).map(|p| p.kind))
+}
+
+/// The value of the configuration's parameter `key` in `c`, as a link writes it.
+pub fn value(c: &RunConfig, key: &str) -> Option<String> {
+    PARAMS.iter().find(|p| p.key == key).map(|p| (p.get)(c))
+}
+
+/// A page setting changed by its control, checked like a link's value.
+pub fn set_page(page: &mut PageSettings, key: &str, value: &str) -> Result<(), ParamError> {
+    let error = |reason: String| ParamError { key: key.into(), value: value.into(), reason };
+    let param = PAGE_PARAMS.iter().find(|p| p.key == key).ok_or_else(|| error("not a page setting".into()))?;
+    (param.set)(page, value).map_err(error)
+}
+
 /// The result of reading a query leniently: every good parameter honoured,
 /// every bad one reported and left at its preset/default value.
 #[derive(Debug)]
 pub struct Parsed {
     pub config: RunConfig,
-    /// Pairs whose key is one of the caller's `extra_keys` (page-only settings).
-    pub extra: Vec<(String, String)>,
+    pub page: PageSettings,
     pub errors: Vec<ParamError>,
 }
 
-pub fn parse_lenient(query: &str, extra_keys: &[&str]) -> Parsed {
+/// The page's reading: configuration and page keys, nothing refused outright.
+pub fn parse_lenient(query: &str) -> Parsed {
+    read(query, true)
+}
+
+/// Strict reading for the command line: the first bad parameter is an
+/// error, and so is a page key (it would be silently ignored).
+pub fn parse(query: &str) -> Result<RunConfig, ParamError> {
+    let parsed = read(query, false);
+    match parsed.errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(parsed.config),
+    }
+}
+
+/// `page`: whether the page's keys are understood.
+fn read(query: &str, page: bool) -> Parsed {
     let pairs = decode(query);
     let mut errors = Vec::new();
+    let base = preset_of(&pairs, &mut errors);
+    let mut config = base.clone();
+    let mut settings = PageSettings::default();
+    let page_params = if page { PAGE_PARAMS } else { &[] };
+    for (key, value) in pairs.into_iter().filter(|(k, _)| k != "preset") {
+        let result = match (PARAMS.iter().find(|p| p.key == key), page_params.iter().find(|p| p.key == key)) {
+            (Some(param), _) => (param.set)(&mut config, &value),
+            (None, Some(param)) => (param.set)(&mut settings, &value),
+            (None, None) => {
+                let known: Vec<&str> = keys().chain(page_params.iter().map(|p| p.key)).collect();
+                Err(format!("unknown parameter; known: {}", known.join(", ")))
+            }
+        };
+        if let Err(reason) = result {
+            errors.push(ParamError { key, value, reason });
+        }
+    }
+    errors.extend(validated(&mut config, &base));
+    Parsed { config, page: settings, errors }
+}
+
+/// The last `preset` of the query applied to the defaults (bad ones reported).
+fn preset_of(pairs: &[(String, String)], errors: &mut Vec<ParamError>) -> RunConfig {
     let mut base = RunConfig::default();
     for (k, v) in pairs.iter().filter(|(k, _)| k == "preset") {
         match RunConfig::from_preset(v) {
@@ -142,71 +283,57 @@ pub fn parse_lenient(query: &str, extra_keys: &[&str]) -> Parsed {
             }
         }
     }
-    let mut config = base.clone();
-    let mut extra = Vec::new();
-    for (k, v) in pairs.into_iter().filter(|(k, _)| k != "preset") {
-        if let Some(param) = PARAMS.iter().find(|p| p.key == k) {
-            if let Err(reason) = (param.set)(&mut config, &v) {
-                errors.push(ParamError { key: k, value: v, reason });
-            }
-        } else if extra_keys.contains(&k.as_str()) {
-            extra.push((k, v));
-        } else {
-            let mut known: Vec<&str> = keys().collect();
-            known.extend_from_slice(extra_keys);
-            errors.push(ParamError {
-                reason: format!("unknown parameter; known: {}", known.join(", ")),
-                key: k,
-                value: v,
-            });
-        }
-    }
-    // A combination that does not hold: report it and fall back for that key.
-    while let Err((key, reason)) = config.validate() {
-        let param = PARAMS.iter().find(|p| p.key == key).expect("validate names a parameter");
-        errors.push(ParamError { key: key.into(), value: (param.get)(&config), reason });
-        let fallback = (param.get)(&base);
-        (param.set)(&mut config, &fallback).expect("a preset's value parses");
-        if config.validate().is_err() && (param.get)(&config) == fallback {
-            // The base itself does not validate with the rest: use the defaults.
-            let defaults = RunConfig::default();
-            if config == defaults {
-                break;
-            }
-            config = defaults;
-        }
-    }
-    Parsed { config, extra, errors }
+    base
 }
 
-/// Strict reading for the command line: the first bad parameter is an error.
-pub fn parse(query: &str) -> Result<RunConfig, ParamError> {
-    let parsed = parse_lenient(query, &[]);
-    match parsed.errors.into_iter().next() {
-        Some(e) => Err(e),
-        None => Ok(parsed.config),
+/// A combination that does not hold: reported, and that key falls back to `base`.
+fn validated(config: &mut RunConfig, base: &RunConfig) -> Vec<ParamError> {
+    let mut errors = Vec::new();
+    while let Err((key, reason)) = config.validate() {
+        let param = PARAMS.iter().find(|p| p.key == key).expect("validate names a parameter");
+        errors.push(ParamError { key: key.into(), value: (param.get)(config), reason });
+        let fallback = (param.get)(base);
+        (param.set)(config, &fallback).expect("a preset's value parses");
+        if config.validate().is_err() && (param.get)(config) == fallback {
+            // The base itself does not validate with the rest: use the defaults.
+            let defaults = RunConfig::default();
+            if *config == defaults {
+                break;
+            }
+            *config = defaults;
+        }
     }
+    errors
+}
+
+/// `key=value` for every parameter of `table` whose value in `x` differs from `base`'s.
+fn diffs<T>(table: &[Param<T>], base: &T, x: &T) -> Vec<String> {
+    table
+        .iter()
+        .filter(|p| (p.get)(base) != (p.get)(x))
+        .map(|p| format!("{}={}", p.key, encode((p.get)(x).as_str())))
+        .collect()
 }
 
 /// The shortest query that reproduces `c`: the preset with the fewest
 /// differences, then those differences in table order.
 pub fn to_query(c: &RunConfig) -> String {
-    let diffs = |base: &RunConfig| -> Vec<String> {
-        PARAMS
-            .iter()
-            .filter(|p| (p.get)(base) != (p.get)(c))
-            .map(|p| format!("{}={}", p.key, encode((p.get)(c).as_str())))
-            .collect()
-    };
-    let mut best = diffs(&RunConfig::default());
+    let mut best = diffs(PARAMS, &RunConfig::default(), c);
     for p in PRESETS {
-        let mut d = diffs(&RunConfig::from_preset(p.name).unwrap());
+        let mut d = diffs(PARAMS, &RunConfig::from_preset(p.name).unwrap(), c);
         if d.len() + 1 < best.len() {
             d.insert(0, format!("preset={}", p.name));
             best = d;
         }
     }
     best.join("&")
+}
+
+/// The page's link: the configuration's query, then the page settings
+/// that differ from their defaults.
+pub fn to_page_query(c: &RunConfig, page: &PageSettings) -> String {
+    let config = Some(to_query(c)).filter(|q| !q.is_empty());
+    config.into_iter().chain(diffs(PAGE_PARAMS, &PageSettings::default(), page)).collect::<Vec<_>>().join("&")
 }
 
 /// Splits `a=1&b=2` (a leading `?` allowed), percent-decoding each side.
@@ -293,13 +420,56 @@ mod tests {
 
     #[test]
     fn lenient_keeps_the_good_parameters() {
-        let parsed = parse_lenient("preset=wd10&seed=5&p=%3Cb%3E&hidden=x&autostart=1", &["autostart"]);
+        let parsed = parse_lenient("preset=wd10&seed=5&p=%3Cb%3E&hidden=x&autostart=1&speed=16");
         assert_eq!(parsed.config.seed, 5);
         assert_eq!(parsed.config.wd, 10.0);
         assert_eq!(parsed.config.p, 97);
         assert_eq!(parsed.errors.len(), 2);
         assert_eq!(parsed.errors[0].value, "<b>");
-        assert_eq!(parsed.extra, vec![("autostart".to_string(), "1".to_string())]);
+        assert_eq!(parsed.page, PageSettings { autostart: true, speed: 16, ..PageSettings::default() });
+    }
+
+    #[test]
+    fn page_keys_are_checked_like_the_others() {
+        let parsed = parse_lenient("speed=99&seeds=0&backend=vulkan&autostart=yes&seed=2");
+        let errors: Vec<String> = parsed.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            errors,
+            [
+                "parameter 'speed' = '99': expected an integer from 1 to 64",
+                "parameter 'seeds' = '0': expected an integer from 1 to 5",
+                "parameter 'backend' = 'vulkan': expected one of auto, gpu, cpu",
+                "parameter 'autostart' = 'yes': expected 1, 0, true or false",
+            ]
+        );
+        assert_eq!((parsed.page, parsed.config.seed), (PageSettings::default(), 2));
+    }
+
+    #[test]
+    fn the_command_line_refuses_page_keys() {
+        let e = parse("preset=wd2&speed=8").unwrap_err();
+        assert_eq!(e.key, "speed");
+        assert!(e.reason.starts_with("unknown parameter") && !e.reason.contains("seeds"), "{e}");
+        assert!(parse_lenient("speed=8").errors.is_empty());
+    }
+
+    #[test]
+    fn page_links_round_trip() {
+        let page = PageSettings { autostart: true, backend: Backend::Cpu, speed: 3, seeds: 2 };
+        let c = RunConfig { p: 31, ..RunConfig::default() };
+        let q = to_page_query(&c, &page);
+        assert_eq!(q, "p=31&backend=cpu&speed=3&seeds=2&autostart=true");
+        let parsed = parse_lenient(&q);
+        assert_eq!((parsed.config, parsed.page), (c, page));
+        assert_eq!(to_page_query(&RunConfig::default(), &PageSettings::default()), "");
+        assert!(matches!(kind("speed"), Some(Kind::Int(1, 64))));
+        let mut page = PageSettings::default();
+        assert_eq!(
+            set_page(&mut page, "seeds", "9").unwrap_err().to_string(),
+            "parameter 'seeds' = '9': expected an integer from 1 to 5"
+        );
+        set_page(&mut page, "backend", "gpu").unwrap();
+        assert_eq!(page, PageSettings { backend: Backend::Gpu, ..PageSettings::default() });
     }
 
     #[test]

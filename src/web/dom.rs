@@ -69,6 +69,11 @@ pub fn on<E: JsCast + 'static>(target: &web_sys::EventTarget, event: &str, mut f
     cb.forget();
 }
 
+/// Calls `f` on every click of the element `id`.
+pub fn on_click(id: &str, f: impl Fn() + 'static) {
+    on(&by_id::<web_sys::EventTarget>(id), "click", move |_: web_sys::Event| f());
+}
+
 pub fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }

@@ -163,6 +163,28 @@ await check('bad-parameters-are-named-not-injected', async (page) => {
   await page.screenshot({ path: `${artifacts}/bad-parameters.png` });
 });
 
+await check('page-settings-are-checked-like-the-others', async (page) => {
+  await page.goto(`${base}?p=23&hidden=32&speed=99&backend=vulkan&autostart=yes&seeds=2`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  const msg = await page.textContent('#message');
+  for (const line of ["parameter 'speed' = '99': expected an integer from 1 to 64", "parameter 'backend' = 'vulkan': expected one of auto, gpu, cpu", "parameter 'autostart' = 'yes'"]) {
+    assert(msg.includes(line), `message lacks ${line}: ${msg}`);
+  }
+  assert(await page.inputValue('#speed') === '8' && await page.inputValue('#backend') === 'auto', 'defaults for the bad ones');
+  assert(await page.inputValue('#seeds') === '2', 'the good one honoured');
+  // The controls' limits come from the codec's table.
+  const limits = await page.evaluate(() => ['speed', 'seeds', 'p', 'hidden'].map((id) => {
+    const e = document.getElementById(id);
+    return `${id}:${e.min}-${e.max}`;
+  }).join(' '));
+  assert(limits === 'speed:1-64 seeds:1-5 p:3-200 hidden:2-512', limits);
+  // A control's value out of range is named too, and not taken.
+  await page.fill('#seeds', '9');
+  await page.dispatchEvent('#seeds', 'change');
+  assert((await page.textContent('#message')).includes("parameter 'seeds' = '9'"), 'the control\'s bad value named');
+  assert(await page.inputValue('#seeds') === '2' && /[?&]seeds=2(&|$)/.test(page.url()), page.url());
+});
+
 await check('controls-write-the-url-and-links-restore-it', async (page) => {
   await page.goto(`${base}?preset=wd0.1&p=31&hidden=64`);
   await page.waitForFunction(() => document.body.dataset.state === 'idle');

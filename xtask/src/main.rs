@@ -1,6 +1,7 @@
 //! The project's two set-up commands and their parts (cargo-xtask pattern):
 //!   cargo xtask serve [--port N]   build dist/ and serve it on 127.0.0.1
 //!   cargo xtask test               every test: Rust (CPU + WGSL on lavapipe) and the page in headless Chromium
+//!   cargo xtask browser            the page's checks alone (build dist/, headless Chromium)
 //!   cargo xtask build              build dist/ alone
 //!   cargo xtask bench              speed tables for BENCHMARKS.md, beside their baselines
 //! On a fresh Debian machine they install what they need: the wasm32 target,
@@ -21,8 +22,9 @@ fn main() -> ExitCode {
         Some("build") => build().map(|_| ()),
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
+        Some("browser") => browser(),
         Some("bench") => bench(),
-        _ => Err("usage: cargo xtask build | serve [--port N] | test | bench".into()),
+        _ => Err("usage: cargo xtask build | serve [--port N] | test | browser | bench".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -110,7 +112,9 @@ fn build() -> Result<PathBuf> {
     let dist = root.join("dist");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
-    let wasm = root.join("target/wasm32-unknown-unknown/release/grokscope.wasm");
+    // Where the build above put it: a shared CARGO_TARGET_DIR is honoured.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |t| root.join(t));
+    let wasm = target.join("wasm32-unknown-unknown/release/grokscope.wasm");
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)
@@ -193,10 +197,17 @@ fn mime(path: &str) -> &'static str {
     }
 }
 
+/// Every test: the Rust suite, then the page's checks.
 fn test() -> Result {
-    let root = root();
     ensure_debian(&["mesa-vulkan-drivers", "chromium"])?;
-    run(Command::new(env!("CARGO")).current_dir(&root).env("XDG_RUNTIME_DIR", "/tmp").args(["test", "--workspace"]))?;
+    run(Command::new(env!("CARGO")).current_dir(root()).env("XDG_RUNTIME_DIR", "/tmp").args(["test", "--workspace"]))?;
+    browser()
+}
+
+/// The page's checks alone (tests/browser/page.mjs) against a fresh dist/.
+fn browser() -> Result {
+    let root = root();
+    ensure_debian(&["chromium"])?;
     let dist = build()?;
     let browser = root.join("tests/browser");
     if !browser.join("node_modules/playwright-core").exists() {

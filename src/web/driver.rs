@@ -1,0 +1,252 @@
+//! The run's task: an engine per seed, then `run::Driver` advanced once per
+//! animation frame while the player says so; checkpoints go to the worker
+//! and come back into the history in step order.
+
+use super::dom::{self, message, metric, now_ms, text};
+use super::player::{fail, set_state, stale, State};
+use super::view::{self, ALL_CHARTS, STEP_CHARTS};
+use super::{analyst, with};
+use crate::config::RunConfig;
+use crate::engine::{self, gpu::Gpu, Engine};
+use crate::run::driver::{perform, Action, Deadline, Driver, Job, Measuring};
+use crate::run::history::History;
+use crate::run::Backend;
+use crate::url;
+
+/// Checkpoints waiting for the worker before training waits for them.
+const BACKLOG: usize = 2;
+
+/// The runs of the configuration: the one shown, measured and exported,
+/// and the other seeds beside it.
+pub struct Runs {
+    pub driver: Driver,
+    /// The other seeds' runs, unmeasured.
+    pub others: Vec<Driver>,
+    /// The device the run trains on, for the sub-network's retraining.
+    pub device: Option<Gpu>,
+    analyst: Option<web_sys::Worker>,
+}
+
+impl Runs {
+    pub fn new(config: &RunConfig) -> Runs {
+        Runs { driver: measured(config, ""), others: Vec::new(), device: None, analyst: None }
+    }
+
+    /// Back to step 0 with `config`.
+    pub fn restart(&mut self, config: &RunConfig) {
+        let outstanding = self.driver.outstanding();
+        *self = Runs { device: self.device.take(), analyst: self.analyst.take(), ..Runs::new(config) };
+        if outstanding > 0 {
+            // Drop the old run's queued analyses rather than wait for them.
+            if let Some(w) = self.analyst.take() {
+                w.terminate();
+            }
+        }
+    }
+
+    pub fn other_histories(&self) -> Vec<&History> {
+        self.others.iter().map(Driver::history).collect()
+    }
+}
+
+fn measured(config: &RunConfig, backend: &str) -> Driver {
+    Driver::new(config, backend, Measuring::Deferred(BACKLOG))
+}
+
+/// One run: get an engine, then advance the run's driver each animation
+/// frame while the state says so. Ends when the run is done, fails, or is
+/// replaced.
+pub async fn drive(run: u32) {
+    let (config, page) = with(|a| (a.config.clone(), a.page.clone()));
+    let Some(gpu) = choose_gpu(page.backend).await else { return };
+    if stale(run) {
+        return;
+    }
+    let Some(mut engines) = start_engines(&config, page.seeds, page.backend, gpu) else { return };
+    let query = url::to_query(&config);
+    loop {
+        dom::next_frame().await;
+        if stale(run) {
+            return;
+        }
+        let want = with(|a| a.player.wanted(a.page.speed));
+        if want == 0 {
+            continue;
+        }
+        match frame(run, &query, want, &mut engines).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(why) => return fail(&why, true),
+        }
+    }
+}
+
+/// The device `backend` asks for (`Some(None)`: the CPU engine), saying why
+/// when it is not the one asked for; None when the run cannot start.
+async fn choose_gpu(backend: Backend) -> Option<Option<Gpu>> {
+    let request = match backend {
+        Backend::Cpu => None,
+        _ => Some(Gpu::request().await),
+    };
+    let unavailable = request.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string());
+    match (backend.decide(request), unavailable) {
+        (Ok((gpu, _)), Some(e)) => {
+            message(&format!(
+                "WebGPU is not available here ({e}); training on the CPU in WebAssembly instead (slower)."
+            ));
+            Some(gpu)
+        }
+        (Ok((gpu, note)), None) => {
+            if let Some(n) = note {
+                message(&format!("{n}."));
+            }
+            Some(gpu)
+        }
+        (Err(e), _) => {
+            fail(&format!("WebGPU is not available here ({e}); continue on the CPU instead?"), true);
+            None
+        }
+    }
+}
+
+/// An engine and a driver per seed (seed, seed+1, ...), and the engine line.
+fn start_engines(config: &RunConfig, seeds: u32, backend: Backend, gpu: Option<Gpu>) -> Option<Vec<Engine>> {
+    let configs: Vec<RunConfig> =
+        (0..seeds as u64).map(|i| RunConfig { seed: config.seed.wrapping_add(i), ..config.clone() }).collect();
+    let mut engines = Vec::new();
+    for c in &configs {
+        match engine::start(c, gpu.as_ref(), 1) {
+            Ok(e) => engines.push(e),
+            Err(e) => {
+                fail(&format!("Could not start the GPU engine for seed {}: {e}.", c.seed), true);
+                return None;
+            }
+        }
+    }
+    let kind = if engines[0].is_gpu() { "webgpu" } else { "cpu" };
+    with(|a| {
+        a.runs.driver = measured(config, kind);
+        a.runs.others = configs[1..].iter().map(|c| Driver::new(c, kind, Measuring::Off)).collect();
+        a.runs.device = gpu;
+    });
+    metric("engine", kind);
+    metric("seeds", &seeds.to_string());
+    let cpu_why = if backend == Backend::Cpu { "chosen with backend=cpu" } else { "WebGPU unavailable" };
+    text("adapter", &if kind == "webgpu" { engines[0].describe() } else { format!("CPU ({cpu_why})") });
+    Some(engines)
+}
+
+/// One frame of a run: a batch of up to `want` steps for every seed (the
+/// primary run's checkpoint read at its end). False once the run is over.
+async fn frame(run: u32, query: &str, want: u32, engines: &mut [Engine]) -> Result<bool, String> {
+    let budget = Some(Deadline { now: now_ms, ms: 12.0 });
+    let trained_before = with(|a| a.runs.driver.step());
+    let mut trained = 0;
+    loop {
+        let action = with(|a| a.runs.driver.next(want));
+        match action {
+            Action::Done => {
+                with(|a| a.view.dirty = ALL_CHARTS);
+                set_state(State::Done);
+                return Ok(false);
+            }
+            Action::Wait => return Ok(true),
+            Action::Train(_) if trained > 0 => return Ok(true),
+            _ => {}
+        }
+        let outcome = perform(&mut engines[0], &action, budget).await;
+        if stale(run) {
+            return Ok(false);
+        }
+        let Some(outcome) = outcome.map_err(|e| format!("Training stopped: {e}. Restart on WebGPU, or continue on the CPU (the run restarts from step 0 there, with the same result)."))? else {
+            return Ok(true);
+        };
+        let first = with(|a| a.runs.driver.history().steps.is_empty());
+        if let Some(job) = with(|a| a.runs.driver.apply(outcome)) {
+            measure(run, query, job);
+        }
+        let Action::Train(_) = action else { continue };
+        trained = with(|a| a.runs.driver.step()).saturating_sub(trained_before);
+        if !shown(first, trained) {
+            return Ok(false);
+        }
+        step_others(run, trained, &mut engines[1..]).await?;
+    }
+}
+
+/// The latest step into the metrics after `trained` steps; false when the
+/// run diverged (and is now stopped).
+fn shown(first: bool, trained: u32) -> bool {
+    if first {
+        // Page load (navigation start) to the first trained step, for the benchmarks.
+        dom::body().dataset().set("firstStepMs", &format!("{:.0}", now_ms())).ok();
+    }
+    let (last, grokked, diverged) = with(|a| {
+        a.view.dirty |= STEP_CHARTS;
+        let h = a.runs.driver.history();
+        (h.steps.last().copied(), h.grokked_at(), h.diverged_at)
+    });
+    if let Some(r) = last {
+        view::publish(&r);
+        if grokked.is_some_and(|g| g > r.step.saturating_sub(trained)) {
+            metric("grok_step", &grokked.unwrap_or(0).to_string());
+        }
+    }
+    let Some(at) = diverged else { return true };
+    fail(
+        &format!(
+            "The run diverged at step {at}: the loss became infinite or not a number. \
+             Lower the learning rate or the weight decay, or try another seed, then press Restart."
+        ),
+        false,
+    );
+    false
+}
+
+/// The other seeds, `k` steps each in the same frame; a diverged seed
+/// stops its own curve only.
+async fn step_others(run: u32, k: u32, engines: &mut [Engine]) -> Result<(), String> {
+    for (i, eng) in engines.iter_mut().enumerate() {
+        let action = with(|a| a.runs.others[i].next(k));
+        let outcome = perform(eng, &action, None).await;
+        if stale(run) {
+            return Ok(());
+        }
+        let seed = with(|a| a.runs.others[i].config().seed);
+        if let Some(o) = outcome.map_err(|e| format!("Training seed {seed} stopped: {e}."))? {
+            with(|a| a.runs.others[i].apply(o));
+        }
+    }
+    Ok(())
+}
+
+/// Hands a checkpoint's activations to the worker (started on first use).
+fn measure(run: u32, query: &str, job: Job) {
+    let step = job.step;
+    let sent = with(|a| {
+        if a.runs.analyst.is_none() {
+            a.runs.analyst = Some(analyst::spawn(received)?);
+        }
+        analyst::send(a.runs.analyst.as_ref().expect("just started"), run, query, job)
+    });
+    if let Err(e) = sent {
+        let why = format!("the analysis could not start ({e:?})");
+        with(|a| a.runs.driver.measured(step, Err(why.clone())));
+        message(&format!("The checkpoint at step {step} was not measured: {why}."));
+    }
+}
+
+/// A checkpoint back from the worker: into the history, the metrics, the charts.
+fn received(d: analyst::Done) {
+    if stale(d.run) {
+        return;
+    }
+    let failed = d.result.as_ref().err().cloned();
+    let entered = with(|a| a.runs.driver.measured(d.step, d.result));
+    if let Some(e) = failed {
+        message(&format!("A checkpoint's analysis failed: {e}"));
+    }
+    if let Some(cp) = entered.last() {
+        view::publish_measures(cp);
+    }
+}

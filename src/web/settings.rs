@@ -1,0 +1,153 @@
+//! The settings everywhere they appear: read from the URL once, changed by
+//! the presets and controls, written back to the URL, the link box and the
+//! command line. Every value goes through the URL codec (`crate::url`).
+
+use super::dom::{self, by_id, message, on, on_click, text};
+use super::{controls, player, with};
+use crate::config::{RunConfig, PRESETS};
+use crate::run::Backend;
+use crate::url::{self, PageSettings};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
+
+/// The page's own settings with a control: (id = key, event, whether a
+/// change starts the run again).
+const PAGE_CONTROLS: [(&str, &str, bool); 3] =
+    [("backend", "change", true), ("seeds", "change", true), ("speed", "input", false)];
+
+/// The run and the page settings of a link; what is malformed is named in
+/// `#message` and left at its default.
+pub fn from_url(search: &str) -> (RunConfig, PageSettings) {
+    let parsed = url::parse_lenient(search);
+    ignored(&parsed.errors);
+    (parsed.config, parsed.page)
+}
+
+fn ignored(errors: &[url::ParamError]) {
+    for e in errors {
+        message(&format!("Ignored {e}; using the default instead."));
+    }
+}
+
+/// The presets, the settings' controls, the page's own controls and the link.
+pub fn wire() {
+    presets();
+    controls::build(|| {
+        dom::clear_message();
+        let parsed = url::parse_lenient(&controls::query());
+        ignored(&parsed.errors);
+        apply(parsed.config);
+    });
+    let missing = controls::missing();
+    if !missing.is_empty() {
+        message(&format!("No control for {}.", missing.join(", ")));
+    }
+    for (key, event, resets) in PAGE_CONTROLS {
+        if let Ok(input) = by_id::<JsValue>(key).dyn_into::<HtmlInputElement>() {
+            controls::limit(&input, key);
+        }
+        on(&by_id::<web_sys::EventTarget>(key), event, move |_: web_sys::Event| page_changed(key, resets));
+    }
+    on_click("restart-cpu", || {
+        with(|a| a.page.backend = Backend::Cpu);
+        show();
+        player::start();
+    });
+    on_click("copy", copy_link);
+}
+
+/// One button per preset, each applying its configuration.
+fn presets() {
+    let presets: Element = by_id("presets");
+    for p in PRESETS {
+        let b: HtmlButtonElement = dom::create("button");
+        b.set_type("button");
+        b.set_class_name("preset");
+        b.dataset().set("preset", p.name).ok();
+        let name: Element = dom::create("strong");
+        name.set_text_content(Some(p.name));
+        let blurb: Element = dom::create("span");
+        blurb.set_text_content(Some(p.blurb));
+        b.append_child(&name).ok();
+        b.append_child(&blurb).ok();
+        on(&b, "click", move |_: web_sys::Event| {
+            apply(RunConfig::from_preset(p.name).expect("a listed preset"));
+        });
+        presets.append_child(&b).ok();
+    }
+}
+
+/// A page setting's control changed: checked by the codec like a link's value.
+fn page_changed(key: &str, resets: bool) {
+    let element: JsValue = by_id(key);
+    let value = match element.dyn_ref::<HtmlSelectElement>() {
+        Some(select) => select.value(),
+        None => element.unchecked_ref::<HtmlInputElement>().value(),
+    };
+    let checked = with(|a| url::set_page(&mut a.page, key, &value));
+    if let Err(e) = &checked {
+        message(&format!("Ignored {e}."));
+    }
+    show();
+    if resets && checked.is_ok() {
+        player::reset();
+    }
+}
+
+/// A new configuration from a control or a preset: show it, write the URL, reset.
+fn apply(c: RunConfig) {
+    with(|a| a.config = c);
+    show();
+    player::reset();
+}
+
+/// The settings everywhere they appear: controls, URL, command line, link.
+pub fn show() {
+    let (config, page) = with(|a| (a.config.clone(), a.page.clone()));
+    controls::fill(&config);
+    by_id::<HtmlSelectElement>("backend").set_value(page.backend.name());
+    by_id::<HtmlInputElement>("seeds").set_value(&page.seeds.to_string());
+    by_id::<HtmlInputElement>("speed").set_value(&page.speed.to_string());
+    text("speed-value", &page.speed.to_string());
+    link(&url::to_page_query(&config, &page));
+    text("steps-total", &config.steps.to_string());
+    text("command", &format!("grokscope train \"{}\"", url::to_query(&config)));
+    mark_preset(&config);
+}
+
+/// The address bar and the link box show `query`.
+fn link(query: &str) {
+    let window = web_sys::window().expect("a window");
+    let location = window.location();
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    let link = if query.is_empty() { path } else { format!("{path}?{query}") };
+    if let Ok(h) = window.history() {
+        h.replace_state_with_url(&JsValue::NULL, "", Some(&link)).ok();
+    }
+    by_id::<HtmlInputElement>("link").set_value(&location.href().unwrap_or_default());
+}
+
+/// `aria-pressed` on the preset equal to `config`, if any.
+fn mark_preset(config: &RunConfig) {
+    let list = dom::document().query_selector_all(".preset").expect("a selector");
+    for i in 0..list.length() {
+        if let Some(b) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            let name = b.get_attribute("data-preset").unwrap_or_default();
+            let same = RunConfig::from_preset(&name).is_some_and(|p| p == *config);
+            b.set_attribute("aria-pressed", if same { "true" } else { "false" }).ok();
+        }
+    }
+}
+
+fn copy_link() {
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let clip = web_sys::window().expect("a window").navigator().clipboard();
+    let done = wasm_bindgen_futures::JsFuture::from(clip.write_text(&href));
+    wasm_bindgen_futures::spawn_local(async move {
+        match done.await {
+            Ok(_) => text("copy", "Link copied"),
+            Err(_) => message("The browser did not allow copying; the link is in the box beside the button."),
+        }
+    });
+}
