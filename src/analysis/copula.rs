@@ -151,19 +151,11 @@ impl Copula {
         }
     }
 
-    /// Copula-normalises one neuron's `values` (length s) into `out`.
-    ///
-    /// Ranks come from sorting by value. A block of tied values occupies
-    /// consecutive ranks; inside the block, [`Ties::Stable`] keeps sample
-    /// order, [`Ties::Random`] uses a uniformly random order (a Fisher-Yates
-    /// shuffle per block, blocks in increasing value, drawn from the stream
-    /// `SplitMix64::new(seed, neuron)`, so the seed and the neuron index
-    /// alone decide it), and [`Ties::Average`] gives every member the
-    /// block's mid-rank. Exact zeros (ReLU) are split off before sorting.
-    pub fn transform(&mut self, values: &[f64], ties: Ties, seed: u64, neuron: u64, out: &mut [f64]) {
-        let s = self.samples;
-        assert_eq!(values.len(), s);
-        assert_eq!(out.len(), s);
+    /// Sorts the samples of `values` into `self.order` (by value, then
+    /// sample index) with `self.keys` holding the non-zero ones; returns how
+    /// many are negative and how many exactly zero.
+    fn sort(&mut self, values: &[f64]) -> (usize, usize) {
+        let s = values.len();
         // Split exact zeros from the rest without branches (ReLU: ~half are 0).
         self.keys.resize(s, 0);
         self.zeros.resize(s, 0);
@@ -182,12 +174,29 @@ impl Copula {
         self.zeros.truncate(nz);
         // Sorted by (value, sample index).
         self.keys.sort_unstable();
-        let zero_key = order_key(0.0);
-        let neg = self.keys.partition_point(|&k| ((k >> 64) as u64) < zero_key);
+        let neg = self.keys.partition_point(|&k| ((k >> 64) as u64) < order_key(0.0));
         self.order.clear();
         self.order.extend(self.keys[..neg].iter().map(|&k| k as u32));
         self.order.extend_from_slice(&self.zeros);
         self.order.extend(self.keys[neg..].iter().map(|&k| k as u32));
+        (neg, nz)
+    }
+
+    /// Copula-normalises one neuron's `values` (length s) into `out`.
+    ///
+    /// Ranks come from sorting by value. A block of tied values occupies
+    /// consecutive ranks; inside the block, [`Ties::Stable`] keeps sample
+    /// order, [`Ties::Random`] uses a uniformly random order (a Fisher-Yates
+    /// shuffle per block, blocks in increasing value, drawn from the stream
+    /// `SplitMix64::new(seed, neuron)`, so the seed and the neuron index
+    /// alone decide it), and [`Ties::Average`] gives every member the
+    /// block's mid-rank. Exact zeros (ReLU) are split off before sorting.
+    pub fn transform(&mut self, values: &[f64], ties: Ties, seed: u64, neuron: u64, out: &mut [f64]) {
+        let s = self.samples;
+        assert_eq!(values.len(), s);
+        assert_eq!(out.len(), s);
+        let (neg, nz) = self.sort(values);
+        let zero_key = order_key(0.0);
         let keys = &self.keys;
         let value_at = |r: usize| -> u64 {
             if r < neg {

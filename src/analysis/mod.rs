@@ -307,35 +307,7 @@ pub fn copula_values<T: Copy + Into<f64> + Sync>(
         }
         Mode::Mean => {
             let k = labels.iter().copied().max().map_or(0, |m| m + 1);
-            let members: Vec<Vec<usize>> = (0..k).map(|c| (0..n).filter(|&j| labels[j] == c).collect()).collect();
-            let counts: Vec<usize> = members.iter().map(Vec::len).collect();
-            // sums[c][kk] = sum of row kk over cluster c's neurons, ascending j;
-            // four rows at a time so the additions of different rows overlap.
-            let mut sums = vec![0.0; k * s];
-            let mut kk = 0;
-            while kk < s {
-                let rows = 4.min(s - kk);
-                for (c, js) in members.iter().enumerate() {
-                    let mut acc = [0.0f64; 4];
-                    if rows == 4 {
-                        let (r0, r1, r2, r3) = (kk * n, (kk + 1) * n, (kk + 2) * n, (kk + 3) * n);
-                        for &j in js {
-                            acc[0] += x[r0 + j].into();
-                            acc[1] += x[r1 + j].into();
-                            acc[2] += x[r2 + j].into();
-                            acc[3] += x[r3 + j].into();
-                        }
-                    } else {
-                        for (r, a) in acc.iter_mut().enumerate().take(rows) {
-                            for &j in js {
-                                *a += x[(kk + r) * n + j].into();
-                            }
-                        }
-                    }
-                    sums[c * s + kk..c * s + kk + rows].copy_from_slice(&acc[..rows]);
-                }
-                kk += rows;
-            }
+            let (mut sums, counts) = cluster_sums(x, s, n, labels, k);
             let mut cols = Vec::new();
             let mut ids = Vec::new();
             for c in 0..k {
@@ -355,6 +327,47 @@ pub fn copula_values<T: Copy + Into<f64> + Sync>(
             (z, ids)
         }
     }
+}
+
+/// Per cluster of `labels` (k clusters): the sum over its neurons of each of
+/// the `s` rows of the row-major `s x n` matrix `x`, ascending neuron order
+/// (cluster-major, `k * s`), and the clusters' sizes.
+fn cluster_sums<T: Copy + Into<f64>>(
+    x: &[T],
+    s: usize,
+    n: usize,
+    labels: &[usize],
+    k: usize,
+) -> (Vec<f64>, Vec<usize>) {
+    let members: Vec<Vec<usize>> = (0..k).map(|c| (0..n).filter(|&j| labels[j] == c).collect()).collect();
+    let counts: Vec<usize> = members.iter().map(Vec::len).collect();
+    // Four rows at a time so the additions of different rows overlap.
+    let mut sums = vec![0.0; k * s];
+    let mut kk = 0;
+    while kk < s {
+        let rows = 4.min(s - kk);
+        for (c, js) in members.iter().enumerate() {
+            let mut acc = [0.0f64; 4];
+            if rows == 4 {
+                let (r0, r1, r2, r3) = (kk * n, (kk + 1) * n, (kk + 2) * n, (kk + 3) * n);
+                for &j in js {
+                    acc[0] += x[r0 + j].into();
+                    acc[1] += x[r1 + j].into();
+                    acc[2] += x[r2 + j].into();
+                    acc[3] += x[r3 + j].into();
+                }
+            } else {
+                for (r, a) in acc.iter_mut().enumerate().take(rows) {
+                    for &j in js {
+                        *a += x[(kk + r) * n + j].into();
+                    }
+                }
+            }
+            sums[c * s + kk..c * s + kk + rows].copy_from_slice(&acc[..rows]);
+        }
+        kk += rows;
+    }
+    (sums, counts)
 }
 
 /// Covariance of the copula values and the groups of the search (the
