@@ -1,11 +1,12 @@
 //! What the charts draw, taken from a run's history once per redraw:
-//! decimated along the log step axis and normalised as in the paper.
+//! thinned along the log step axis and normalised as in the paper.
 
+use super::axis::thin_log;
 use crate::analysis::smooth;
 use crate::engine::StepRecord;
-use crate::run::history::{Measures, History};
-use crate::run::phases::{self, PhaseBand};
 use crate::run::history::GROKKED;
+use crate::run::history::{History, Measures};
+use crate::run::phases::{self, PhaseBand};
 
 /// Everything the charts show of a history.
 pub struct Frame {
@@ -50,11 +51,11 @@ impl Frame {
     /// overlaid on the accuracy chart with a min-max band.
     pub fn with_seeds(h: &History, others: &[&History], cursor: Option<u32>, points: usize) -> Frame {
         let steps = h.config.steps.max(h.steps.last().map_or(0, |r| r.step)).max(2);
-        let kept = decimate(h.steps.iter().map(|r| r.step), steps, points);
+        let kept = thin_log(h.steps.iter().map(|r| r.step), steps, points);
         let series =
             |m: fn(&StepRecord) -> f64| kept.iter().map(|&i| (h.steps[i].step as f64, m(&h.steps[i]))).collect();
         let (synergy, redundancy, size) = measures(&h.checkpoints);
-        let cp_kept = decimate(h.checkpoints.iter().map(|c| c.step), steps, points);
+        let cp_kept = thin_log(h.checkpoints.iter().map(|c| c.step), steps, points);
         let pick =
             |v: &[f64]| -> Vec<(f64, f64)> { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
         Frame {
@@ -82,28 +83,6 @@ impl Frame {
                 .collect(),
             train_band: band(h, others, &kept, |r| r.train_acc),
             test_band: band(h, others, &kept, |r| r.test_acc),
-        }
-    }
-
-    /// No data, a step axis up to `steps` (for charts drawn from elsewhere).
-    pub fn blank(steps: u32) -> Frame {
-        Frame {
-            steps: steps.max(2),
-            train_acc: Vec::new(),
-            test_acc: Vec::new(),
-            train_loss: Vec::new(),
-            test_loss: Vec::new(),
-            synergy: Vec::new(),
-            redundancy: Vec::new(),
-            size: Vec::new(),
-            pareto: Vec::new(),
-            grok_step: None,
-            phases: Vec::new(),
-            cursor: None,
-            every: 0,
-            seed_runs: Vec::new(),
-            train_band: Vec::new(),
-            test_band: Vec::new(),
         }
     }
 
@@ -154,27 +133,6 @@ fn band(h: &History, others: &[&History], kept: &[usize], m: fn(&StepRecord) -> 
             (r.step as f64, lo, hi)
         })
         .collect()
-}
-
-/// Indices of the items to draw: the first in each of `points` equal bins
-/// of log(step), and always the last (the newest value).
-fn decimate(steps: impl Iterator<Item = u32>, max: u32, points: usize) -> Vec<usize> {
-    let scale = points as f64 / (max as f64).ln();
-    let mut kept: Vec<usize> = Vec::new();
-    let mut last_bin = None;
-    let mut n = 0;
-    for (i, s) in steps.enumerate() {
-        let bin = ((s.max(1) as f64).ln() * scale) as i64;
-        if last_bin != Some(bin) {
-            kept.push(i);
-            last_bin = Some(bin);
-        }
-        n = i + 1;
-    }
-    if n > 0 && kept.last() != Some(&(n - 1)) {
-        kept.push(n - 1);
-    }
-    kept
 }
 
 /// The paper's display transforms of the progress measures, per checkpoint

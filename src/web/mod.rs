@@ -900,11 +900,10 @@ fn draw_subnetwork() {
         let acc = |h: &History| h.steps.iter().map(|r| (r.step as f64, r.test_acc)).collect::<Vec<(f64, f64)>>();
         let h = a.driver.history();
         let hidden = h.config.hidden as usize;
-        let p = crate::charts::report::PALETTE;
         let curves = vec![
-            (format!("full ({hidden})"), p[0], acc(h)),
-            (format!("synergistic ({})", n.neurons), p[1], acc(n.runs[0].history())),
-            (format!("inverse ({})", hidden - n.neurons), p[2], acc(n.runs[1].history())),
+            (format!("full ({hidden})"), acc(h)),
+            (format!("synergistic ({})", n.neurons), acc(n.runs[0].history())),
+            (format!("inverse ({})", hidden - n.neurons), acc(n.runs[1].history())),
         ];
         Some((n.title.clone(), h.config.steps, curves))
     }) else {
@@ -918,7 +917,7 @@ fn draw_subnetwork() {
     }
     let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
     let area = backend.into_drawing_area();
-    if let Err(e) = crate::charts::subnetwork_chart(&area, &title, steps, &curves) {
+    if let Err(e) = crate::charts::subnetwork_chart(&area, &title, steps, &curves, None) {
         web_sys::console::warn_1(&format!("sub-network chart: {e:?}").into());
     }
     area.present().ok();
