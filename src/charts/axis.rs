@@ -167,7 +167,8 @@ pub fn step_at<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(chart: &StepChart
     })
 }
 
-/// The phases as bands behind the curves, from one checkpoint to the next.
+/// The phases as bands behind the curves, each reaching the next band's
+/// first checkpoint so that no white gap parts two phases.
 pub fn phase_bands<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
     chart: &mut StepChart<DB, Y>,
     bands: &[PhaseBand],
@@ -176,8 +177,9 @@ pub fn phase_bands<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
         let r = chart.y_range();
         (r.start, r.end)
     };
-    for b in bands {
-        let (from, to) = (b.from_step.max(1) as f64, b.to_step.max(b.from_step + 1) as f64);
+    for (i, b) in bands.iter().enumerate() {
+        let end = bands.get(i + 1).map_or(b.to_step, |next| next.from_step);
+        let (from, to) = (b.from_step.max(1) as f64, end.max(b.from_step + 1) as f64);
         let fill = phase_colour(b.phase).filled();
         chart.draw_series(std::iter::once(Rectangle::new([(from, y_lo), (to, y_hi)], fill)))?;
     }

@@ -2,7 +2,7 @@
 //! several runs on the one log step axis, each as a mean with its min-max
 //! spread over seeds, and an experiment's measures over its phase bands.
 
-use super::axis::thin_log;
+use super::axis::{thin_log, StepAt};
 use super::plot::{Curve, Result, StepPlot};
 use crate::run::phases::PhaseBand;
 use plotters::coord::Shift;
@@ -47,28 +47,28 @@ pub fn span(curves: &[Curve]) -> Range<f64> {
     lo..hi * 1.1
 }
 
-/// Runs of a sweep, one curve each.
+/// Runs of a sweep, one curve each; returns where the plot is (`StepAt`).
 pub fn sweep_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     (title, y_desc): (&str, &str),
     step_max: f64,
     curves: Vec<Curve>,
     y: Range<f64>,
-) -> Result<(), DB> {
+) -> Result<StepAt, DB> {
     let plot =
         StepPlot { y_desc: Some(y_desc), band_label: Some(SPREAD.into()), ..StepPlot::new(title, step_max, curves) };
-    plot.draw(area, y).map(|_| ())
+    plot.draw(area, y)
 }
 
 /// An experiment's normalised curves over the phases of one of its runs,
-/// which the key names.
+/// which the key names; returns where the plot is (`StepAt`).
 pub fn measures_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     step_max: f64,
     curves: Vec<Curve>,
     phases: &[PhaseBand],
-) -> Result<(), DB> {
+) -> Result<StepAt, DB> {
     let plot = StepPlot {
         y_desc: Some("normalised"),
         band_label: Some(SPREAD.into()),
@@ -76,7 +76,7 @@ pub fn measures_chart<DB: DrawingBackend>(
         key_phases: true,
         ..StepPlot::new(title, step_max, curves)
     };
-    plot.draw(area, 0f64..1.1).map(|_| ())
+    plot.draw(area, 0f64..1.1)
 }
 
 #[cfg(test)]

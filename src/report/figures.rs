@@ -63,9 +63,11 @@ fn synergy_bits(h: &History) -> Vec<(u32, f64)> {
     h.checkpoints.iter().map(|c| c.step).zip(e).collect()
 }
 
-fn svg_file<F>(path: &Path, size: (u32, u32), draw: F) -> Result<(), String>
+/// Draws a figure with `draw` (whatever it returns beside the drawing is
+/// not needed in a file) and writes it to `path`.
+fn svg_file<F, T>(path: &Path, size: (u32, u32), draw: F) -> Result<(), String>
 where
-    F: FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
+    F: FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<T, DrawingAreaErrorKind<std::io::Error>>,
 {
     let mut text = String::new();
     {
@@ -169,7 +171,7 @@ fn experiment_figures(dir: &Path, p: &str, rs: &[&Run]) -> Result<Written, Strin
     let frame = Frame::with_seeds(&first.history, &others, None, POINTS);
     let title = format!("{p}: accuracy of seed {} and the min-max over {} seed(s)", first.seed, rs.len());
     let file = format!("{p}_accuracy.svg");
-    svg_file(&dir.join(&file), SIZE, |a| Chart::Accuracy.draw(a, &frame).map(|_| ()))?;
+    svg_file(&dir.join(&file), SIZE, |a| Chart::Accuracy.draw(a, &frame))?;
     out.push((format!("fig/{file}"), title));
     let norm: Vec<[Vec<(u32, f64)>; 4]> = rs.iter().map(|r| normalised(&r.history)).collect();
     let pick = |k: usize| norm.iter().map(|n| n[k].clone()).collect::<Vec<_>>();
