@@ -8,20 +8,23 @@ use crate::run::history::GROKKED;
 use crate::run::history::{History, Measures};
 use crate::run::phases::{self, PhaseBand};
 
+/// A curve's (step, value) points.
+pub type Points = Vec<(f64, f64)>;
+
 /// Everything the charts show of a history.
 pub struct Frame {
     /// Right end of the step axis: the run's planned length, so the axis
     /// stays put while the curves grow.
     pub steps: u32,
-    pub train_acc: Vec<(f64, f64)>,
-    pub test_acc: Vec<(f64, f64)>,
-    pub train_loss: Vec<(f64, f64)>,
-    pub test_loss: Vec<(f64, f64)>,
+    pub train_acc: Points,
+    pub test_acc: Points,
+    pub train_loss: Points,
+    pub test_loss: Points,
     /// Normalised progress measures (see `normalise`).
-    pub synergy: Vec<(f64, f64)>,
-    pub redundancy: Vec<(f64, f64)>,
+    pub synergy: Points,
+    pub redundancy: Points,
     /// Neurons in the most synergistic multiplet.
-    pub size: Vec<(f64, f64)>,
+    pub size: Points,
     /// (normalised redundancy, normalised synergy, step) per checkpoint.
     pub pareto: Vec<(f64, f64, u32)>,
     /// First step whose test accuracy reaches 95 %.
@@ -34,7 +37,7 @@ pub struct Frame {
     pub every: u32,
     /// Runs of the same configuration with the next init seeds, drawn
     /// thin on the accuracy chart: (train, test) accuracy per run.
-    pub seed_runs: Vec<(Vec<(f64, f64)>, Vec<(f64, f64)>)>,
+    pub seed_runs: Vec<(Points, Points)>,
     /// (step, min, max) of train and test accuracy over every seed (the
     /// primary run too); empty with one seed.
     pub train_band: Vec<(f64, f64, f64)>,
@@ -56,8 +59,7 @@ impl Frame {
             |m: fn(&StepRecord) -> f64| kept.iter().map(|&i| (h.steps[i].step as f64, m(&h.steps[i]))).collect();
         let (synergy, redundancy, size) = measures(&h.checkpoints);
         let cp_kept = thin_log(h.checkpoints.iter().map(|c| c.step), steps, points);
-        let pick =
-            |v: &[f64]| -> Vec<(f64, f64)> { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
+        let pick = |v: &[f64]| -> Points { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
         Frame {
             steps,
             train_acc: series(|r| r.train_acc),

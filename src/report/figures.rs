@@ -43,7 +43,10 @@ pub fn write_subnetwork(dir: &Path, name: &str, s: &Subnetwork) -> Result<(), St
     std::fs::write(dir.join(format!("{name}.json")), json).map_err(|e| format!("cannot write {name}.json: {e}"))
 }
 
-fn curve(h: &History, m: fn(&StepRecord) -> f64) -> Vec<(u32, f64)> {
+/// A value read off each step's record.
+type Metric = fn(&StepRecord) -> f64;
+
+fn curve(h: &History, m: Metric) -> Vec<(u32, f64)> {
     h.steps.iter().map(|r| (r.step, m(r))).collect()
 }
 
@@ -120,7 +123,7 @@ impl Sweep<'_> {
     /// Figures 8 and 9 (train and test accuracy), 5 (synergy) and a Pareto plot.
     fn figures(&self, dir: &Path) -> Result<Written, String> {
         let mut out = Vec::new();
-        let accuracy: [(&str, fn(&StepRecord) -> f64); 2] = [("Train", |r| r.train_acc), ("Test", |r| r.test_acc)];
+        let accuracy: [(&str, Metric); 2] = [("Train", |r| r.train_acc), ("Test", |r| r.test_acc)];
         for (which, m) in accuracy {
             let title = format!("{which} accuracy across the {} sweep (mean, min-max over seeds)", self.name);
             let file = format!("{}_accuracy_{}.svg", which.to_lowercase(), self.name);
@@ -144,10 +147,12 @@ impl Sweep<'_> {
         Ok(out)
     }
 
-    /// One curve per preset, over its seeds, in palette order.
+    /// One curve per preset that was run, over its seeds; each preset keeps
+    /// its palette colour whichever others ran (`--only`).
     fn curves(&self, of: impl Fn(&History) -> Vec<(u32, f64)>) -> Vec<plot::Curve> {
         let runs = |p| runs_of(self.runs, p).iter().map(|r| of(&r.history)).collect::<Vec<_>>();
-        self.presets.iter().zip(PALETTE).map(|(p, color)| of_runs(*p, color, &runs(p), POINTS)).collect()
+        let ran = self.presets.iter().zip(PALETTE).map(|(p, color)| (p, color, runs(p))).filter(|r| !r.2.is_empty());
+        ran.map(|(p, color, runs)| of_runs(*p, color, &runs, POINTS)).collect()
     }
 
     /// Each preset's first seed.
