@@ -2,11 +2,16 @@
 //! page's canvas), with checks that fail if a curve, the grokking mark or
 //! the scrub mapping goes missing.
 
-use grokscope::charts::{csv, log_ticks, Chart, Frame};
+use grokscope::charts::axis::{self, StepAt};
+use grokscope::charts::report::{measures_chart, of_runs, sweep_chart};
+use grokscope::charts::{csv, log_ticks, phase_colour, subnetwork_chart, Chart, Frame, PALETTE};
 use grokscope::config::RunConfig;
 use grokscope::engine::StepRecord;
-use grokscope::run::history::{Measures, History};
+use grokscope::run::history::{History, Measures};
+use grokscope::run::phases::phases_of;
+use plotters::coord::Shift;
 use plotters::prelude::*;
+use std::collections::BTreeSet;
 
 /// A run that memorises by step 30 and groks at step 340, with a
 /// checkpoint every 10 steps whose synergy peaks before grokking.
@@ -45,15 +50,75 @@ fn history(steps: u32) -> History {
     h
 }
 
-fn svg(chart: Chart, f: &Frame) -> (String, Option<Box<dyn Fn((i32, i32)) -> Option<u32>>>) {
+const W: u32 = 640;
+const H: u32 = 320;
+
+fn svg(chart: Chart, f: &Frame) -> (String, Option<StepAt>) {
+    draw_svg((W, H), |a| chart.draw(a, f))
+}
+
+/// What `draw` draws on an SVG of `size`, and what it returns.
+fn draw_svg<T>(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<T, DrawingAreaErrorKind<std::io::Error>>,
+) -> (String, T) {
     let mut out = String::new();
-    let step_at;
+    let got;
     {
-        let area = SVGBackend::with_string(&mut out, (640, 320)).into_drawing_area();
-        step_at = chart.draw(&area, f).expect("the chart draws");
+        let area = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        got = draw(&area).expect("the chart draws");
         area.present().unwrap();
     }
-    (out, step_at)
+    (out, got)
+}
+
+/// The value of attribute `name` in one SVG element's text.
+fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    let from = element.find(&format!(" {name}=\""))? + name.len() + 3;
+    element[from..].split('"').next()
+}
+
+fn hex(c: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// Each polyline's stroke colour and points.
+fn polylines(svg: &str) -> Vec<(String, Vec<(i32, i32)>)> {
+    let points = |p: &str| {
+        p.split_whitespace()
+            .filter_map(|xy| xy.split_once(','))
+            .map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap()))
+            .collect()
+    };
+    svg.split("<polyline")
+        .skip(1)
+        .map(|e| (attr(e, "stroke").unwrap().to_string(), points(attr(e, "points").unwrap())))
+        .collect()
+}
+
+/// The polyline of the curve in `color`: the one with the most points.
+fn curve_of(svg: &str, color: RGBColor) -> Vec<(i32, i32)> {
+    polylines(svg).into_iter().filter(|p| p.0 == hex(color)).map(|p| p.1).max_by_key(Vec::len).unwrap_or_default()
+}
+
+/// Each text's position (left, top) and content.
+fn texts(svg: &str) -> Vec<(i32, i32, String)> {
+    svg.split("<text")
+        .skip(1)
+        .map(|e| {
+            let n = |a| attr(e, a).unwrap().parse::<f64>().unwrap() as i32;
+            let content = e.split_once('>').unwrap().1.split("</text").next().unwrap().trim().to_string();
+            (n("x"), n("y"), content)
+        })
+        .collect()
+}
+
+/// The plotting area's pixels, found through the chart's own pixel -> step map.
+fn plot_box(step_at: &StepAt, (w, h): (u32, u32)) -> (std::ops::Range<i32>, std::ops::Range<i32>) {
+    let inside: Vec<(i32, i32)> =
+        (0..w as i32).flat_map(|x| (0..h as i32).map(move |y| (x, y))).filter(|&p| step_at(p).is_some()).collect();
+    let (xs, ys) = (inside.iter().map(|p| p.0), inside.iter().map(|p| p.1));
+    (xs.clone().min().unwrap()..xs.max().unwrap() + 1, ys.clone().min().unwrap()..ys.max().unwrap() + 1)
 }
 
 #[test]
@@ -61,16 +126,32 @@ fn every_chart_draws_its_data() {
     let h = history(4000);
     let f = Frame::new(&h, Some(340), 500);
     for chart in Chart::ALL {
-        let (s, _) = svg(chart, &f);
+        let (s, step_at) = svg(chart, &f);
         assert!(s.starts_with("<svg") && s.len() > 2000, "{}: {} bytes", chart.name(), s.len());
-        match chart {
-            // One polyline per curve (and per legend sample).
-            Chart::Accuracy | Chart::Loss | Chart::Synergy => {
-                assert!(s.matches("<polyline").count() >= 2, "{}: no curves", chart.name())
-            }
-            Chart::Size => assert!(s.contains("<polyline"), "size: no curve"),
+        let colours = match chart {
+            Chart::Accuracy | Chart::Loss => vec![axis::TRAIN, axis::TEST],
+            Chart::Synergy => vec![axis::SYNERGY, axis::REDUNDANCY],
+            Chart::Size => vec![axis::SYNERGY],
             // One dot per checkpoint, plus the ring around the scrubbed one.
-            Chart::Pareto => assert_eq!(s.matches("<circle").count(), h.checkpoints.len() + 1, "pareto dots"),
+            Chart::Pareto => {
+                assert_eq!(s.matches("<circle").count(), h.checkpoints.len() + 1, "pareto dots");
+                continue;
+            }
+        };
+        // Each curve is a polyline of many points across the plot (a key's
+        // sample is a polyline too, of two points and 18 pixels).
+        let (xs, _) = plot_box(&step_at.expect("a step chart"), (W, H));
+        for c in colours {
+            let curve = curve_of(&s, c);
+            assert!(curve.len() >= 50, "{}: the {} curve has {} points", chart.name(), hex(c), curve.len());
+            let span = curve.iter().map(|p| p.0).max().unwrap() - curve.iter().map(|p| p.0).min().unwrap();
+            assert!(
+                span * 10 >= xs.len() as i32 * 6,
+                "{}: the {} curve spans {span} of {} px",
+                chart.name(),
+                hex(c),
+                xs.len()
+            );
         }
     }
     // The phases read off the measures are named on their chart.
@@ -111,15 +192,125 @@ fn pixels_map_back_to_steps_on_the_log_axis() {
 }
 
 #[test]
-fn long_runs_are_decimated_evenly_on_the_log_axis() {
+fn long_runs_are_thinned_evenly_on_the_log_axis() {
     let h = history(200_000);
     let f = Frame::new(&h, None, 500);
     assert!(f.train_loss.len() <= 501, "{}", f.train_loss.len());
     assert_eq!(f.train_loss.last().unwrap().0, 200_000.0, "the newest point is kept");
     assert_eq!(f.train_loss[0].0, 1.0, "the first step is kept");
     assert!(f.synergy.len() <= 501 && f.pareto.len() == h.checkpoints.len());
-    // Normalised as in the paper: in [0, 1]; synergy is highest near its peak (step 200).
+    // Normalised as in the paper: in [0, 1].
     assert!(f.synergy.iter().chain(&f.redundancy).all(|p| (0.0..=1.0).contains(&p.1)));
+}
+
+/// The history's synergy is deepest at step 200; smoothing delays the peak
+/// of the normalised curve a little, never past grokking (step 340).
+const SYNERGY_PEAK: std::ops::RangeInclusive<u32> = 200..=320;
+
+#[test]
+fn the_synergy_curve_peaks_where_the_synergy_is_deepest() {
+    let f = Frame::new(&history(4000), None, 500);
+    let top = f.synergy.iter().copied().fold((0.0, f64::NEG_INFINITY), |a, p| if p.1 > a.1 { p } else { a });
+    assert!(SYNERGY_PEAK.contains(&(top.0 as u32)), "normalised synergy peaks at step {}", top.0);
+    assert!(top.1 > 0.5, "the peak stands out: {}", top.1);
+    // And the chart draws it there: the curve's highest pixel is over that step.
+    let (s, step_at) = svg(Chart::Synergy, &f);
+    let curve = curve_of(&s, axis::SYNERGY);
+    let highest = *curve.iter().min_by_key(|p| p.1).unwrap();
+    let step = step_at.unwrap()(highest).expect("the peak is in the plot");
+    assert!(SYNERGY_PEAK.contains(&step), "the drawn synergy peaks at step {step}");
+}
+
+/// The fills of the filled rectangles other than the white background.
+fn fills(svg: &str) -> BTreeSet<String> {
+    let filled = svg.split("<rect").skip(1).filter_map(|e| attr(e, "fill")).filter(|&f| f != "none" && f != "#FFFFFF");
+    filled.map(String::from).collect()
+}
+
+/// The report's measures figure of `h`, over its phases.
+fn report_measures(h: &History, size: (u32, u32)) -> (String, StepAt) {
+    let n = h.normalised();
+    let zip = |v: &[f64]| vec![n.steps.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>()];
+    let curves = vec![
+        of_runs("synergy", axis::SYNERGY, &zip(&n.synergy), 400),
+        of_runs("redundancy", axis::REDUNDANCY, &zip(&n.redundancy), 400),
+        of_runs("test loss (log, normalised)", axis::TEST, &zip(&n.test_loss), 400).thin(),
+        of_runs("sub-network size (normalised)", axis::SIZE, &zip(&n.size), 400).thin(),
+    ];
+    let steps = h.config.steps as f64;
+    draw_svg(size, |a| measures_chart(a, "measures", steps, curves, &phases_of(h)))
+}
+
+#[test]
+fn the_page_and_the_report_colour_a_phase_alike() {
+    let h = history(4000);
+    let f = Frame::new(&h, None, 500);
+    let phases: BTreeSet<_> = f.phases.iter().map(|b| b.phase).collect();
+    assert!(phases.len() >= 2, "several phases to tell apart: {phases:?}");
+    let want: BTreeSet<String> = phases.iter().map(|&p| hex(phase_colour(p))).collect();
+    // Bands and key swatches are the only filled boxes: each in its phase's colour.
+    let (page, _) = svg(Chart::Synergy, &f);
+    let (report, _) = report_measures(&h, (760, 440));
+    assert_eq!(fills(&page), want, "the page's phase colours");
+    assert_eq!(fills(&report), want, "the report's phase colours");
+    for p in phases {
+        for (who, s) in [("page", &page), ("report", &report)] {
+            assert!(texts(s).iter().any(|t| t.2 == p.name()), "the {who}'s key names {}", p.name());
+        }
+    }
+}
+
+/// Asserts that every label in `labels` is in the key, entirely below the
+/// plotting area and inside the picture.
+fn key_below_plot(what: &str, svg: &str, step_at: &StepAt, size: (u32, u32), labels: &[&str]) {
+    let (xs, ys) = plot_box(step_at, size);
+    assert!(xs.len() > size.0 as usize / 2 && ys.len() > size.1 as usize / 3, "{what}: a plot {xs:?} x {ys:?}");
+    let texts = texts(svg);
+    for l in labels {
+        let (x, y, _) = texts.iter().find(|t| t.2 == *l).unwrap_or_else(|| panic!("{what}: no key entry {l:?}"));
+        assert!(*y >= ys.end, "{what}: key entry {l:?} at y {y} overlaps the plot (down to {})", ys.end);
+        assert!(*y + 13 <= size.1 as i32 && *x + 10 < size.0 as i32, "{what}: key entry {l:?} at {x}, {y} is cut off");
+    }
+}
+
+#[test]
+fn no_key_entry_overlaps_the_plot() {
+    let h = history(4000);
+    let mut other = history(4000);
+    other.steps.iter_mut().for_each(|r| r.test_acc *= 0.9);
+    let f = Frame::with_seeds(&h, &[&other], Some(340), 500);
+    let (s, step_at) = svg(Chart::Accuracy, &f);
+    let grok = "95 % test accuracy (step 340)";
+    key_below_plot("accuracy", &s, &step_at.unwrap(), (W, H), &["2 seeds: min-max", "train", "test", grok]);
+    let (s, step_at) = svg(Chart::Synergy, &f);
+    key_below_plot("synergy", &s, &step_at.unwrap(), (W, H), &["synergy", "redundancy", "emergence", "decoupling"]);
+    // A narrow report figure: its ten entries wrap onto several rows, all below the plot.
+    let size = (420, 360);
+    let (s, step_at) = report_measures(&h, size);
+    let labels = ["min-max over seeds", "synergy", "sub-network size (normalised)", "feature learning", "decoupling"];
+    key_below_plot("measures", &s, &step_at, size, &labels[1..]);
+    let rows: BTreeSet<i32> = texts(&s).iter().filter(|t| labels.contains(&t.2.as_str())).map(|t| t.1).collect();
+    assert!(rows.len() >= 2, "the key wraps: rows at {rows:?}");
+    let runs: Vec<Vec<(u32, f64)>> =
+        [1.0, 0.8].iter().map(|k| h.steps.iter().map(|r| (r.step, k * r.test_acc)).collect()).collect();
+    let curves = vec![of_runs("wd = 1", PALETTE[0], &runs, 400)];
+    let (s, step_at) = draw_svg(size, |a| sweep_chart(a, ("sweep", "accuracy"), 4000.0, curves, 0.0..1.02));
+    key_below_plot("sweep", &s, &step_at, size, &["min-max over seeds", "wd = 1"]);
+}
+
+#[test]
+fn the_subnetwork_chart_draws_its_three_runs() {
+    let h = history(4000);
+    let acc = |k: f64| h.steps.iter().map(|r| (r.step as f64, k * r.test_acc)).collect::<Vec<_>>();
+    let runs =
+        [("full".to_string(), acc(1.0)), ("synergistic".to_string(), acc(0.9)), ("inverse".to_string(), acc(0.2))];
+    let (s, ()) = draw_svg((W, H), |a| subnetwork_chart(a, "sub-network", 4000, &runs, Some(200)));
+    for (i, (label, _)) in runs.iter().enumerate() {
+        let curve = curve_of(&s, PALETTE[i]);
+        assert!((50..=402).contains(&curve.len()), "{label}: {} points, thinned along the log axis", curve.len());
+        assert!(texts(&s).iter().any(|t| &t.2 == label), "{label} is keyed");
+    }
+    assert!(texts(&s).iter().any(|t| t.2 == "multiplet taken at step 200"), "the checkpoint is marked");
 }
 
 #[test]

@@ -1,26 +1,30 @@
 //! What the charts draw, taken from a run's history once per redraw:
-//! decimated along the log step axis and normalised as in the paper.
+//! thinned along the log step axis and normalised as in the paper.
 
+use super::axis::thin_log;
 use crate::analysis::smooth;
 use crate::engine::StepRecord;
-use crate::run::history::{Measures, History};
-use crate::run::phases::{self, PhaseBand};
 use crate::run::history::GROKKED;
+use crate::run::history::{History, Measures};
+use crate::run::phases::{self, PhaseBand};
+
+/// A curve's (step, value) points.
+pub type Points = Vec<(f64, f64)>;
 
 /// Everything the charts show of a history.
 pub struct Frame {
     /// Right end of the step axis: the run's planned length, so the axis
     /// stays put while the curves grow.
     pub steps: u32,
-    pub train_acc: Vec<(f64, f64)>,
-    pub test_acc: Vec<(f64, f64)>,
-    pub train_loss: Vec<(f64, f64)>,
-    pub test_loss: Vec<(f64, f64)>,
+    pub train_acc: Points,
+    pub test_acc: Points,
+    pub train_loss: Points,
+    pub test_loss: Points,
     /// Normalised progress measures (see `normalise`).
-    pub synergy: Vec<(f64, f64)>,
-    pub redundancy: Vec<(f64, f64)>,
+    pub synergy: Points,
+    pub redundancy: Points,
     /// Neurons in the most synergistic multiplet.
-    pub size: Vec<(f64, f64)>,
+    pub size: Points,
     /// (normalised redundancy, normalised synergy, step) per checkpoint.
     pub pareto: Vec<(f64, f64, u32)>,
     /// First step whose test accuracy reaches 95 %.
@@ -33,7 +37,7 @@ pub struct Frame {
     pub every: u32,
     /// Runs of the same configuration with the next init seeds, drawn
     /// thin on the accuracy chart: (train, test) accuracy per run.
-    pub seed_runs: Vec<(Vec<(f64, f64)>, Vec<(f64, f64)>)>,
+    pub seed_runs: Vec<(Points, Points)>,
     /// (step, min, max) of train and test accuracy over every seed (the
     /// primary run too); empty with one seed.
     pub train_band: Vec<(f64, f64, f64)>,
@@ -50,13 +54,12 @@ impl Frame {
     /// overlaid on the accuracy chart with a min-max band.
     pub fn with_seeds(h: &History, others: &[&History], cursor: Option<u32>, points: usize) -> Frame {
         let steps = h.config.steps.max(h.steps.last().map_or(0, |r| r.step)).max(2);
-        let kept = decimate(h.steps.iter().map(|r| r.step), steps, points);
+        let kept = thin_log(h.steps.iter().map(|r| r.step), steps, points);
         let series =
             |m: fn(&StepRecord) -> f64| kept.iter().map(|&i| (h.steps[i].step as f64, m(&h.steps[i]))).collect();
         let (synergy, redundancy, size) = measures(&h.checkpoints);
-        let cp_kept = decimate(h.checkpoints.iter().map(|c| c.step), steps, points);
-        let pick =
-            |v: &[f64]| -> Vec<(f64, f64)> { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
+        let cp_kept = thin_log(h.checkpoints.iter().map(|c| c.step), steps, points);
+        let pick = |v: &[f64]| -> Points { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
         Frame {
             steps,
             train_acc: series(|r| r.train_acc),
@@ -82,28 +85,6 @@ impl Frame {
                 .collect(),
             train_band: band(h, others, &kept, |r| r.train_acc),
             test_band: band(h, others, &kept, |r| r.test_acc),
-        }
-    }
-
-    /// No data, a step axis up to `steps` (for charts drawn from elsewhere).
-    pub fn blank(steps: u32) -> Frame {
-        Frame {
-            steps: steps.max(2),
-            train_acc: Vec::new(),
-            test_acc: Vec::new(),
-            train_loss: Vec::new(),
-            test_loss: Vec::new(),
-            synergy: Vec::new(),
-            redundancy: Vec::new(),
-            size: Vec::new(),
-            pareto: Vec::new(),
-            grok_step: None,
-            phases: Vec::new(),
-            cursor: None,
-            every: 0,
-            seed_runs: Vec::new(),
-            train_band: Vec::new(),
-            test_band: Vec::new(),
         }
     }
 
@@ -154,27 +135,6 @@ fn band(h: &History, others: &[&History], kept: &[usize], m: fn(&StepRecord) -> 
             (r.step as f64, lo, hi)
         })
         .collect()
-}
-
-/// Indices of the items to draw: the first in each of `points` equal bins
-/// of log(step), and always the last (the newest value).
-fn decimate(steps: impl Iterator<Item = u32>, max: u32, points: usize) -> Vec<usize> {
-    let scale = points as f64 / (max as f64).ln();
-    let mut kept: Vec<usize> = Vec::new();
-    let mut last_bin = None;
-    let mut n = 0;
-    for (i, s) in steps.enumerate() {
-        let bin = ((s.max(1) as f64).ln() * scale) as i64;
-        if last_bin != Some(bin) {
-            kept.push(i);
-            last_bin = Some(bin);
-        }
-        n = i + 1;
-    }
-    if n > 0 && kept.last() != Some(&(n - 1)) {
-        kept.push(n - 1);
-    }
-    kept
 }
 
 /// The paper's display transforms of the progress measures, per checkpoint

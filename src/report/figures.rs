@@ -1,25 +1,32 @@
-//! The report's figures as SVG files: accuracy and synergy across each
-//! sweep, Pareto plots, each experiment's measures over its phase bands,
-//! the page's charts, and the sub-network's three curves.
+//! The report's figures as SVG files: the page's charts of each experiment
+//! (`charts::Chart`, the sub-network's `charts::subnetwork_chart`) and the
+//! report's own across runs (`charts::report`): accuracy and synergy across
+//! each sweep, Pareto plots, each experiment's measures over its phase bands.
 
 use super::experiments::Run;
 use super::references::{ALPHA, WEIGHT_DECAY};
-use crate::charts::report::{self as rc, Series, Shade, StepPlot, PALETTE, PHASE_COLOURS};
-use crate::charts::{Chart, Frame};
+use crate::charts::plot::{self, Trail};
+use crate::charts::report::{self as rc, of_runs};
+use crate::charts::{axis, Chart, Frame, PALETTE};
+use crate::engine::StepRecord;
 use crate::run::history::History;
-use crate::run::phases::Phase;
 use crate::run::subnet::Subnetwork;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// Most points per curve in a figure.
+const POINTS: usize = 400;
+/// Pixels of a figure with one chart.
+const SIZE: (u32, u32) = (760, 440);
+
 pub fn write_subnetwork(dir: &Path, name: &str, s: &Subnetwork) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let series: Vec<Series> = s
+    let runs: Vec<(String, Vec<(f64, f64)>)> = s
         .runs()
         .iter()
-        .enumerate()
-        .map(|(i, (label, n, h))| {
-            Series::of_runs(format!("{label} ({n} neurons)"), PALETTE[i], &[curve(h, |r| r.test_acc)], 400)
+        .map(|(label, n, h)| {
+            (format!("{label} ({n} neurons)"), h.steps.iter().map(|r| (r.step as f64, r.test_acc)).collect())
         })
         .collect();
     let title = format!(
@@ -28,21 +35,18 @@ pub fn write_subnetwork(dir: &Path, name: &str, s: &Subnetwork) -> Result<(), St
         s.neurons.len(),
         s.full.config.hidden
     );
-    let plot = StepPlot {
-        title: &title,
-        y_desc: "test accuracy",
-        y: 0.0..1.02,
-        step_max: s.full.config.steps as f64,
-        series: &series,
-        shades: &[],
-        marks: &[(s.step as f64, format!("multiplet taken at step {}", s.step))],
-    };
-    svg_file(&dir.join(format!("{name}.svg")), (760, 420), |a| rc::step_plot(a, &plot))?;
+    let steps = s.full.config.steps;
+    svg_file(&dir.join(format!("{name}.svg")), SIZE, |a| {
+        crate::charts::subnetwork_chart(a, &title, steps, &runs, Some(s.step))
+    })?;
     let json = serde_json::to_string(s).map_err(|e| e.to_string())?;
     std::fs::write(dir.join(format!("{name}.json")), json).map_err(|e| format!("cannot write {name}.json: {e}"))
 }
 
-fn curve(h: &History, m: fn(&crate::engine::StepRecord) -> f64) -> Vec<(u32, f64)> {
+/// A value read off each step's record.
+type Metric = fn(&StepRecord) -> f64;
+
+fn curve(h: &History, m: Metric) -> Vec<(u32, f64)> {
     h.steps.iter().map(|r| (r.step, m(r))).collect()
 }
 
@@ -62,9 +66,11 @@ fn synergy_bits(h: &History) -> Vec<(u32, f64)> {
     h.checkpoints.iter().map(|c| c.step).zip(e).collect()
 }
 
-fn svg_file<F>(path: &Path, size: (u32, u32), draw: F) -> Result<(), String>
+/// Draws a figure with `draw` (whatever it returns beside the drawing is
+/// not needed in a file) and writes it to `path`.
+fn svg_file<F, T>(path: &Path, size: (u32, u32), draw: F) -> Result<(), String>
 where
-    F: FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
+    F: FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<T, DrawingAreaErrorKind<std::io::Error>>,
 {
     let mut text = String::new();
     {
@@ -81,6 +87,9 @@ pub struct Figures {
     pub per_config: Vec<(&'static str, Vec<(String, String)>)>,
 }
 
+/// (file relative to the report, title) of each figure written.
+type Written = Vec<(String, String)>;
+
 pub fn runs_of<'a>(runs: &'a [Run], preset: &str) -> Vec<&'a Run> {
     runs.iter().filter(|r| r.preset == preset).collect()
 }
@@ -89,177 +98,109 @@ pub fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
     let step_max = runs.iter().map(|r| r.history.config.steps).max().unwrap_or(2) as f64;
     let mut overview = Vec::new();
     for (sweep, presets) in [("wd", &WEIGHT_DECAY[..]), ("alpha", &ALPHA[..])] {
-        let label = |p: &str| p.to_string();
-        // Figures 8 and 9: train and test accuracy across the sweep.
-        for (which, m) in
-            [("train", (|r: &crate::engine::StepRecord| r.train_acc) as fn(&_) -> f64), ("test", |r| r.test_acc)]
-        {
-            let series: Vec<Series> = presets
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let curves: Vec<_> = runs_of(runs, p).iter().map(|r| curve(&r.history, m)).collect();
-                    Series::of_runs(label(p), PALETTE[i], &curves, 300)
-                })
-                .collect();
-            let title = format!("{} accuracy across the {} sweep (mean, min-max over seeds)", capital(which), sweep);
-            let file = format!("{which}_accuracy_{sweep}.svg");
-            let plot = StepPlot {
-                title: &title,
-                y_desc: "accuracy",
-                y: 0.0..1.02,
-                step_max,
-                series: &series,
-                shades: &[],
-                marks: &[],
-            };
-            svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
-            overview.push((format!("fig/{file}"), title));
-        }
-        // Figure 5: synergy across the sweep.
-        let series: Vec<Series> = presets
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let curves: Vec<_> = runs_of(runs, p).iter().map(|r| synergy_bits(&r.history)).collect();
-                Series::of_runs(label(p), PALETTE[i], &curves, 300)
-            })
-            .collect();
-        let hi = series.iter().flat_map(|s| s.mean.iter().chain(&s.hi)).map(|p| p.1).fold(0.01, f64::max) * 1.1;
-        let lo = series.iter().flat_map(|s| s.mean.iter().chain(&s.lo)).map(|p| p.1).fold(0.0, f64::min);
-        let title = format!("Synergy (bits, -min O-information, smoothed) across the {sweep} sweep");
-        let file = format!("synergy_{sweep}.svg");
-        let plot = StepPlot {
-            title: &title,
-            y_desc: "synergy (bits)",
-            y: lo..hi,
-            step_max,
-            series: &series,
-            shades: &[],
-            marks: &[],
-        };
-        svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
-        overview.push((format!("fig/{file}"), title));
-        // Pareto plots of the sweep's first seeds.
-        let trails: Vec<rc::Trail> = presets
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let r = runs_of(runs, p).into_iter().next()?;
-                let [s, red, _, _] = normalised(&r.history);
-                Some((label(p), PALETTE[i], s.iter().zip(&red).map(|(a, b)| (b.1, a.1, a.0)).collect()))
-            })
-            .collect();
-        let title = format!("Pareto: synergy against redundancy, {sweep} sweep (first seed, darker = later)");
-        let file = format!("pareto_{sweep}.svg");
-        svg_file(&dir.join(&file), (620, 560), |a| rc::pareto_plot(a, &title, &trails, step_max))?;
-        overview.push((format!("fig/{file}"), title));
+        let sweep = Sweep { name: sweep, presets, runs, step_max };
+        overview.extend(sweep.figures(dir)?);
     }
     let mut per_config = Vec::new();
     for p in super::references::experiments() {
         let rs = runs_of(runs, p);
-        if rs.is_empty() {
-            continue;
+        if !rs.is_empty() {
+            per_config.push((p, experiment_figures(dir, p, &rs)?));
         }
-        let mut files = Vec::new();
-        let steps = rs[0].history.config.steps as f64;
-        // Figure 1: accuracy, with the grokking steps marked.
-        let series = vec![
-            Series::of_runs(
-                "train",
-                crate::charts::TRAIN,
-                &rs.iter().map(|r| curve(&r.history, |r| r.train_acc)).collect::<Vec<_>>(),
-                400,
-            ),
-            Series::of_runs(
-                "test",
-                crate::charts::TEST,
-                &rs.iter().map(|r| curve(&r.history, |r| r.test_acc)).collect::<Vec<_>>(),
-                400,
-            ),
-        ];
-        let marks: Vec<(f64, String)> = rs
-            .iter()
-            .filter_map(|r| r.grokked.map(|g| (g as f64, format!("seed {}: test 95 % at {g}", r.seed))))
-            .collect();
-        let title = format!("{p}: accuracy (mean, min-max over {} seed(s))", rs.len());
-        let file = format!("{p}_accuracy.svg");
-        let plot = StepPlot {
-            title: &title,
-            y_desc: "accuracy",
-            y: 0.0..1.02,
-            step_max: steps,
-            series: &series,
-            shades: &[],
-            marks: &marks,
-        };
-        svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
-        files.push((format!("fig/{file}"), title));
-        // Figures 2-4: normalised synergy and redundancy with the test loss, phases of the first seed.
-        let norm: Vec<[Vec<(u32, f64)>; 4]> = rs.iter().map(|r| normalised(&r.history)).collect();
-        let pick = |k: usize| norm.iter().map(|n| n[k].clone()).collect::<Vec<_>>();
-        let series = vec![
-            Series::of_runs("synergy", crate::charts::SYNERGY, &pick(0), 400),
-            Series::of_runs("redundancy", crate::charts::REDUNDANCY, &pick(1), 400),
-            Series::of_runs("test loss (log, normalised)", crate::charts::TEST, &pick(2), 400).thin(),
-            Series::of_runs("sub-network size (normalised)", PALETTE[4], &pick(3), 400).thin(),
-        ];
-        let shades: Vec<Shade> = rs[0]
-            .phases
-            .iter()
-            .map(|b| Shade {
-                from: b.from_step as f64,
-                to: b.to_step as f64,
-                color: PHASE_COLOURS[Phase::ALL.iter().position(|&q| q == b.phase).unwrap()],
-                label: short(b.phase).into(),
-            })
-            .collect();
-        let title =
-            format!("{p}: normalised synergy, redundancy, test loss, sub-network size; phases of seed {}", rs[0].seed);
-        let file = format!("{p}_measures.svg");
-        let plot = StepPlot {
-            title: &title,
-            y_desc: "normalised",
-            y: 0.0..1.1,
-            step_max: steps,
-            series: &series,
-            shades: &shades,
-            marks: &[],
-        };
-        svg_file(&dir.join(&file), (760, 420), |a| rc::step_plot(a, &plot))?;
-        files.push((format!("fig/{file}"), title));
-        // The page's five charts of the first seed (loss, size, Pareto).
-        let frame = Frame::new(&rs[0].history, None, 400);
-        let file = format!("{p}_seed{}_panel.svg", rs[0].seed);
-        svg_file(&dir.join(&file), (1200, 1020), |a| {
-            let cells = a.split_evenly((3, 2));
-            for (chart, cell) in Chart::ALL.iter().zip(&cells) {
-                chart.draw(cell, &frame)?;
-            }
-            cells[5].fill(&WHITE)?;
-            Ok(())
-        })?;
-        files.push((
-            format!("fig/{file}"),
-            format!("{p}, seed {}: the page's charts (accuracy, loss, measures, sub-network size, Pareto)", rs[0].seed),
-        ));
-        per_config.push((p, files));
     }
     Ok(Figures { overview, per_config })
 }
 
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+/// The presets of one sweep (weight decay, alpha) and every run.
+struct Sweep<'a> {
+    name: &'a str,
+    presets: &'a [&'static str],
+    runs: &'a [Run],
+    step_max: f64,
 }
 
-fn short(p: Phase) -> &'static str {
-    match p {
-        Phase::FeatureLearning => "FL",
-        Phase::Emergence => "E",
-        Phase::Divergence => "Div",
-        Phase::DelayedEmergence => "DE",
-        Phase::Decoupling => "Dec",
-        Phase::Finalising => "Fin",
+impl Sweep<'_> {
+    /// Figures 8 and 9 (train and test accuracy), 5 (synergy) and a Pareto plot.
+    fn figures(&self, dir: &Path) -> Result<Written, String> {
+        let mut out = Vec::new();
+        let accuracy: [(&str, Metric); 2] = [("Train", |r| r.train_acc), ("Test", |r| r.test_acc)];
+        for (which, m) in accuracy {
+            let title = format!("{which} accuracy across the {} sweep (mean, min-max over seeds)", self.name);
+            let file = format!("{}_accuracy_{}.svg", which.to_lowercase(), self.name);
+            let curves = self.curves(|h| curve(h, m));
+            svg_file(&dir.join(&file), SIZE, |a| {
+                rc::sweep_chart(a, (&title, "accuracy"), self.step_max, curves, 0.0..1.02)
+            })?;
+            out.push((format!("fig/{file}"), title));
+        }
+        let title = format!("Synergy (bits, -min O-information, smoothed) across the {} sweep", self.name);
+        let file = format!("synergy_{}.svg", self.name);
+        let curves = self.curves(synergy_bits);
+        let y = rc::span(&curves);
+        svg_file(&dir.join(&file), SIZE, |a| rc::sweep_chart(a, (&title, "synergy (bits)"), self.step_max, curves, y))?;
+        out.push((format!("fig/{file}"), title));
+        let title = format!("Pareto: synergy against redundancy, {} sweep (first seed, darker = later)", self.name);
+        let file = format!("pareto_{}.svg", self.name);
+        let trails = self.pareto_trails();
+        svg_file(&dir.join(&file), (620, 600), |a| plot::pareto(a, (&title, ""), &trails, self.step_max, None))?;
+        out.push((format!("fig/{file}"), title));
+        Ok(out)
     }
+
+    /// One curve per preset that was run, over its seeds; each preset keeps
+    /// its palette colour whichever others ran (`--only`).
+    fn curves(&self, of: impl Fn(&History) -> Vec<(u32, f64)>) -> Vec<plot::Curve> {
+        let runs = |p| runs_of(self.runs, p).iter().map(|r| of(&r.history)).collect::<Vec<_>>();
+        let ran = self.presets.iter().zip(PALETTE).map(|(p, color)| (p, color, runs(p))).filter(|r| !r.2.is_empty());
+        ran.map(|(p, color, runs)| of_runs(*p, color, &runs, POINTS)).collect()
+    }
+
+    /// Each preset's first seed.
+    fn pareto_trails(&self) -> Vec<Trail> {
+        let trail = |(p, color): (&&str, RGBColor)| {
+            let first = self.runs.iter().find(|r| r.preset == *p)?;
+            let [s, red, _, _] = normalised(&first.history);
+            let dots = s.iter().zip(&red).map(|(s, r)| (r.1, s.1, s.0)).collect();
+            Some(Trail { label: p.to_string(), color: Some(color), dots })
+        };
+        self.presets.iter().zip(PALETTE).filter_map(trail).collect()
+    }
+}
+
+/// Figure 1 (the page's accuracy chart over every seed), figures 2-4 (the
+/// normalised measures over the first seed's phases) and the page's five
+/// charts of the first seed.
+fn experiment_figures(dir: &Path, p: &str, rs: &[&Run]) -> Result<Written, String> {
+    let (first, mut out) = (rs[0], Vec::new());
+    let others: Vec<&History> = rs[1..].iter().map(|r| &r.history).collect();
+    let frame = Frame::with_seeds(&first.history, &others, None, POINTS);
+    let title = format!("{p}: accuracy of seed {} and the min-max over {} seed(s)", first.seed, rs.len());
+    let file = format!("{p}_accuracy.svg");
+    svg_file(&dir.join(&file), SIZE, |a| Chart::Accuracy.draw(a, &frame))?;
+    out.push((format!("fig/{file}"), title));
+    let norm: Vec<[Vec<(u32, f64)>; 4]> = rs.iter().map(|r| normalised(&r.history)).collect();
+    let pick = |k: usize| norm.iter().map(|n| n[k].clone()).collect::<Vec<_>>();
+    let curves = vec![
+        of_runs("synergy", axis::SYNERGY, &pick(0), POINTS),
+        of_runs("redundancy", axis::REDUNDANCY, &pick(1), POINTS),
+        of_runs("test loss (log, normalised)", axis::TEST, &pick(2), POINTS).thin(),
+        of_runs("sub-network size (normalised)", axis::SIZE, &pick(3), POINTS).thin(),
+    ];
+    let title =
+        format!("{p}: normalised synergy, redundancy, test loss, sub-network size; phases of seed {}", first.seed);
+    let file = format!("{p}_measures.svg");
+    let steps = first.history.config.steps as f64;
+    svg_file(&dir.join(&file), SIZE, |a| rc::measures_chart(a, &title, steps, curves, &first.phases))?;
+    out.push((format!("fig/{file}"), title));
+    let file = format!("{p}_seed{}_panel.svg", first.seed);
+    svg_file(&dir.join(&file), (1200, 1020), |a| {
+        let cells = a.split_evenly((3, 2));
+        for (chart, cell) in Chart::ALL.iter().zip(&cells) {
+            chart.draw(cell, &frame)?;
+        }
+        cells[5].fill(&WHITE)
+    })?;
+    let what = "the page's charts (accuracy, loss, measures, sub-network size, Pareto)";
+    out.push((format!("fig/{file}"), format!("{p}, seed {}: {what}", first.seed)));
+    Ok(out)
 }

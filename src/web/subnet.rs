@@ -17,6 +17,8 @@ use web_sys::HtmlButtonElement;
 /// The experiment of a finished run, as the page shows it.
 pub struct SubnetRun {
     title: String,
+    /// The checkpoint whose multiplet was taken (marked on the chart).
+    step: u32,
     neurons: usize,
     /// The sub-network and its inverse.
     runs: [Driver; 2],
@@ -85,6 +87,7 @@ fn prepare() -> Option<[Engine; 2]> {
     with(|a| {
         a.subnet = Some(SubnetRun {
             title: format!("Test accuracy: multiplet of step {} ({} of {hidden} neurons)", cp.step, neurons.len()),
+            step: cp.step,
             neurons: neurons.len(),
             runs: [Driver::new(&c, "", Measuring::Off), Driver::new(&c, "", Measuring::Off)],
         })
@@ -158,23 +161,22 @@ async fn subnet_frame(run: u32, want: u32, engines: &mut [Engine; 2]) -> Result<
 
 /// The full run's and the two retrained runs' test accuracy, with a key.
 fn draw() {
-    let Some((title, steps, curves)) = with(|a| {
+    let Some((title, steps, curves, step)) = with(|a| {
         let n = a.subnet.as_ref()?;
         let acc = |h: &History| h.steps.iter().map(|r| (r.step as f64, r.test_acc)).collect::<Vec<(f64, f64)>>();
         let h = a.runs.driver.history();
         let hidden = h.config.hidden as usize;
-        let p = crate::charts::report::PALETTE;
         let curves = vec![
-            (format!("full ({hidden})"), p[0], acc(h)),
-            (format!("synergistic ({})", n.neurons), p[1], acc(n.runs[0].history())),
-            (format!("inverse ({})", hidden - n.neurons), p[2], acc(n.runs[1].history())),
+            (format!("full ({hidden})"), acc(h)),
+            (format!("synergistic ({})", n.neurons), acc(n.runs[0].history())),
+            (format!("inverse ({})", hidden - n.neurons), acc(n.runs[1].history())),
         ];
-        Some((n.title.clone(), h.config.steps, curves))
+        Some((n.title.clone(), h.config.steps, curves, n.step))
     }) else {
         return;
     };
     let Some(area) = view::area("subnetwork-chart") else { return };
-    if let Err(e) = crate::charts::subnetwork_chart(&area, &title, steps, &curves) {
+    if let Err(e) = crate::charts::subnetwork_chart(&area, &title, steps, &curves, Some(step)) {
         web_sys::console::warn_1(&format!("sub-network chart: {e:?}").into());
     }
     area.present().ok();

@@ -1,0 +1,144 @@
+//! The page's charts, which the report also draws to SVG: the five of a run
+//! (`Chart`) and the sub-network experiment's test accuracy.
+
+use super::axis::{log_ticks, thin_log, StepAt, MARK, PALETTE, REDUNDANCY, SYNERGY, TEST, TRAIN};
+use super::frame::Frame;
+use super::plot::{self, Curve, Mark, Result, StepPlot, Trail};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// The charts in page order, so the page and the tests name them alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chart {
+    Accuracy,
+    Loss,
+    Synergy,
+    Size,
+    Pareto,
+}
+
+impl Chart {
+    pub const ALL: [Chart; 5] = [Chart::Accuracy, Chart::Loss, Chart::Synergy, Chart::Size, Chart::Pareto];
+
+    /// Also the id of its canvas (`chart-<name>`) and of its PNG.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chart::Accuracy => "accuracy",
+            Chart::Loss => "loss",
+            Chart::Synergy => "synergy",
+            Chart::Size => "size",
+            Chart::Pareto => "pareto",
+        }
+    }
+
+    /// Draws this chart of `f` on `area`; returns the pixel -> step map
+    /// (`None` for the Pareto plot, whose axes are not steps).
+    pub fn draw<DB: DrawingBackend>(self, area: &DrawingArea<DB, Shift>, f: &Frame) -> Result<Option<StepAt>, DB> {
+        let note = match self {
+            Chart::Synergy | Chart::Size | Chart::Pareto => f.measures_note(),
+            Chart::Accuracy | Chart::Loss => "press Start".into(),
+        };
+        if self == Chart::Pareto {
+            return pareto(area, f, &note).map(|_| None);
+        }
+        let plot = self.step_plot(f, &note);
+        match self {
+            Chart::Loss => {
+                let r = f.loss_range();
+                let ticks = log_ticks(r.start, r.end);
+                plot.draw(area, r.log_scale().with_key_points(ticks))
+            }
+            Chart::Size => plot.draw(area, 0f64..f.size_max()),
+            _ => plot.draw(area, 0f64..1.02),
+        }
+        .map(Some)
+    }
+
+    /// The curves, marks and phases of a step chart.
+    fn step_plot<'a>(self, f: &'a Frame, note: &'a str) -> StepPlot<'a> {
+        let line = |label: &str, color, points: &Vec<(f64, f64)>| Curve::new(label, color, points.clone());
+        let (title, curves) = match self {
+            Chart::Accuracy => ("Accuracy (1 = every answer right)", accuracy_curves(f)),
+            Chart::Loss => (
+                "Loss (cross-entropy, log scale)",
+                vec![line("train", TRAIN, &f.train_loss), line("test", TEST, &f.test_loss)],
+            ),
+            Chart::Synergy => (
+                "Synergy and redundancy (normalised)",
+                vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy)],
+            ),
+            Chart::Size | Chart::Pareto => {
+                ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)])
+            }
+        };
+        let grok = f.grok_step.map(|g| Mark {
+            step: g,
+            label: format!("95 % test accuracy (step {g})"),
+            style: TEST.mix(0.6).stroke_width(2),
+        });
+        let cursor = f.cursor.map(|c| Mark { step: c, label: String::new(), style: MARK.stroke_width(1) });
+        StepPlot {
+            band_label: (f.seeds() > 1).then(|| format!("{} seeds: min-max", f.seeds())),
+            phases: &f.phases,
+            key_phases: self == Chart::Synergy,
+            marks: grok.into_iter().chain(cursor).collect(),
+            note,
+            ..StepPlot::new(title, f.step_max(), curves)
+        }
+    }
+}
+
+/// Other seeds' runs faint behind the run's train and test accuracy, which
+/// carry the min-max band over every seed.
+fn accuracy_curves(f: &Frame) -> Vec<Curve> {
+    let mut curves = Vec::new();
+    for (train, test) in &f.seed_runs {
+        curves.push(Curve::new("", TRAIN, train.clone()).faint());
+        curves.push(Curve::new("", TEST, test.clone()).faint());
+    }
+    curves.push(Curve::new("train", TRAIN, f.train_acc.clone()).with_band(f.train_band.clone()));
+    curves.push(Curve::new("test", TEST, f.test_acc.clone()).with_band(f.test_band.clone()));
+    curves
+}
+
+/// The run's checkpoints as one trail, the scrubbed one ringed.
+fn pareto<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame, note: &str) -> Result<(), DB> {
+    let trail = Trail { label: String::new(), color: None, dots: f.pareto.clone() };
+    let ring = f.cursor.and_then(|c| f.pareto.iter().rev().find(|p| p.2 <= c)).map(|&(x, y, _)| (x, y));
+    let title = "Synergy against redundancy (darker = later)";
+    plot::pareto(area, (title, note), &[trail], f.step_max(), ring)
+}
+
+/// Most points per sub-network curve, as the page's charts draw.
+const SUBNETWORK_POINTS: usize = 400;
+
+/// The sub-network experiment: test accuracy of each run (label, (step,
+/// accuracy)), in palette order, on the log step axis up to `steps`;
+/// `taken_at`: the checkpoint whose multiplet was retrained.
+pub fn subnetwork_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    steps: u32,
+    runs: &[(String, Vec<(f64, f64)>)],
+    taken_at: Option<u32>,
+) -> Result<(), DB> {
+    let curves = runs
+        .iter()
+        .zip(PALETTE)
+        .map(|((label, points), color)| {
+            let kept = thin_log(points.iter().map(|p| p.0 as u32), steps, SUBNETWORK_POINTS);
+            Curve::new(label, color, kept.into_iter().map(|i| points[i]).collect())
+        })
+        .collect();
+    let marks = taken_at
+        .map(|s| Mark { step: s, label: format!("multiplet taken at step {s}"), style: MARK.stroke_width(1) })
+        .into_iter()
+        .collect();
+    let plot = StepPlot {
+        y_desc: Some("test accuracy"),
+        marks,
+        note: "training",
+        ..StepPlot::new(title, steps as f64, curves)
+    };
+    plot.draw(area, 0f64..1.02).map(|_| ())
+}

@@ -1,0 +1,215 @@
+//! The two kinds of chart every figure is: curves against the log step axis
+//! (`StepPlot`) and synergy against redundancy (`pareto`), each with its key
+//! in the strip below the plot.
+
+use super::axis::{self, font_px, KeyEntry, StepAt, Swatch, MARK};
+use crate::run::phases::PhaseBand;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub use axis::Result;
+
+/// The key's swatch for a spread over seeds, which takes each curve's colour
+/// in the plot: a neutral grey.
+const SPREAD: RGBColor = RGBColor(200, 200, 200);
+
+/// One curve against the step axis.
+#[derive(Clone, Debug)]
+pub struct Curve {
+    /// Its key entry (empty: not keyed, as another seed's run).
+    pub label: String,
+    pub color: RGBColor,
+    pub points: Vec<(f64, f64)>,
+    /// (step, min, max) shaded behind every curve (empty: none).
+    pub band: Vec<(f64, f64, f64)>,
+    pub width: u32,
+    pub opacity: f64,
+}
+
+impl Curve {
+    pub fn new(label: impl Into<String>, color: RGBColor, points: Vec<(f64, f64)>) -> Curve {
+        Curve { label: label.into(), color, points, band: Vec::new(), width: 2, opacity: 1.0 }
+    }
+
+    /// A secondary curve (train beside test, a measure beside the main two).
+    pub fn thin(self) -> Curve {
+        Curve { width: 1, ..self }
+    }
+
+    /// One of several runs behind the main curves.
+    pub fn faint(self) -> Curve {
+        Curve { width: 1, opacity: 0.55, ..self }
+    }
+
+    pub fn with_band(self, band: Vec<(f64, f64, f64)>) -> Curve {
+        Curve { band, ..self }
+    }
+
+    fn style(&self) -> ShapeStyle {
+        self.color.mix(self.opacity).stroke_width(self.width)
+    }
+}
+
+/// A vertical line at a step (the grokking step, the scrub cursor).
+#[derive(Clone, Debug)]
+pub struct Mark {
+    pub step: u32,
+    /// Its key entry (empty: not keyed).
+    pub label: String,
+    pub style: ShapeStyle,
+}
+
+/// Curves against the log step axis, over the phases' bands, with a key.
+pub struct StepPlot<'a> {
+    pub title: &'a str,
+    pub y_desc: Option<&'a str>,
+    /// Right end of the step axis.
+    pub step_max: f64,
+    pub curves: Vec<Curve>,
+    /// The key's name for the curves' bands, if they have any.
+    pub band_label: Option<String>,
+    pub phases: &'a [PhaseBand],
+    /// Whether the phases are keyed (on the charts they are read from).
+    pub key_phases: bool,
+    pub marks: Vec<Mark>,
+    /// Said in the plot while no curve has a point.
+    pub note: &'a str,
+}
+
+impl<'a> StepPlot<'a> {
+    pub fn new(title: &'a str, step_max: f64, curves: Vec<Curve>) -> StepPlot<'a> {
+        StepPlot {
+            title,
+            y_desc: None,
+            step_max,
+            curves,
+            band_label: None,
+            phases: &[],
+            key_phases: false,
+            marks: Vec::new(),
+            note: "",
+        }
+    }
+
+    fn key(&self) -> Vec<KeyEntry> {
+        let mut key = Vec::new();
+        if let Some(l) = self.band_label.as_ref().filter(|_| self.curves.iter().any(|c| c.band.len() >= 2)) {
+            key.push(KeyEntry::new(l, Swatch::Fill(SPREAD)));
+        }
+        let curves = self.curves.iter().map(|c| (&c.label, c.style()));
+        let marks = self.marks.iter().map(|m| (&m.label, m.style));
+        key.extend(curves.chain(marks).filter(|e| !e.0.is_empty()).map(|(l, s)| KeyEntry::new(l, Swatch::Line(s))));
+        if self.key_phases {
+            key.extend(axis::phase_key(self.phases));
+        }
+        key
+    }
+
+    /// Draws the plot on `area` with `y` as its value axis; returns the
+    /// pixel -> step map.
+    pub fn draw<DB, Y>(&self, area: &DrawingArea<DB, Shift>, y: Y) -> Result<StepAt, DB>
+    where
+        DB: DrawingBackend,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        area.fill(&WHITE)?;
+        let px = font_px(area);
+        let plot = axis::key_strip(area, px, &self.key())?;
+        let mut chart = axis::step_axes(&plot, px, (self.title, self.y_desc), self.step_max, y)?;
+        let (y_lo, y_hi) = {
+            let r = chart.y_range();
+            (r.start, r.end)
+        };
+        axis::phase_bands(&mut chart, self.phases)?;
+        for c in self.curves.iter().filter(|c| c.band.len() >= 2) {
+            let outline = c.band.iter().map(|p| (p.0, p.2)).chain(c.band.iter().rev().map(|p| (p.0, p.1)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(outline.collect::<Vec<_>>(), c.color.mix(0.18).filled())))?;
+        }
+        for c in &self.curves {
+            chart.draw_series(LineSeries::new(c.points.iter().copied(), c.style()))?;
+        }
+        for m in &self.marks {
+            let x = m.step.max(1) as f64;
+            chart.draw_series(std::iter::once(PathElement::new([(x, y_lo), (x, y_hi)], m.style)))?;
+        }
+        if self.curves.iter().all(|c| c.points.is_empty()) {
+            chart.draw_series(std::iter::once(Text::new(
+                self.note.to_string(),
+                (self.step_max.powf(0.1), y_lo + (y_hi - y_lo) * 0.5),
+                ("sans-serif", px).into_font().color(&MARK),
+            )))?;
+        }
+        Ok(axis::step_at(&chart, self.step_max))
+    }
+}
+
+/// A run in a Pareto plot: (normalised redundancy, normalised synergy,
+/// step) per checkpoint.
+pub struct Trail {
+    /// Its key entry (empty: not keyed, the only run).
+    pub label: String,
+    /// The run's hue, blended into the step shade (`None`: the shade alone).
+    pub color: Option<RGBColor>,
+    pub dots: Vec<(f64, f64, u32)>,
+}
+
+/// Normalised synergy against normalised redundancy, a dot per checkpoint,
+/// darker as training goes on; `ring`: a dot to circle (the scrubbed step).
+pub fn pareto<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (title, note): (&str, &str),
+    trails: &[Trail],
+    step_max: f64,
+    ring: Option<(f64, f64)>,
+) -> Result<(), DB> {
+    area.fill(&WHITE)?;
+    let px = font_px(area);
+    let key: Vec<KeyEntry> = trails
+        .iter()
+        .filter(|t| !t.label.is_empty())
+        .map(|t| KeyEntry::new(&t.label, Swatch::Dot(t.color.unwrap_or(MARK))))
+        .collect();
+    let plot = axis::key_strip(area, px, &key)?;
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(title, ("sans-serif", px + 2))
+        .margin(px / 2)
+        .margin_right(px * 2)
+        .x_label_area_size(px * 3)
+        .y_label_area_size(px * 3)
+        .build_cartesian_2d(-0.02f64..1.02, -0.02f64..1.02)?;
+    chart
+        .configure_mesh()
+        .x_desc("redundancy (normalised)")
+        .y_desc("synergy (normalised)")
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| axis::tick_label(*v))
+        .y_label_formatter(&|v| axis::tick_label(*v))
+        .label_style(("sans-serif", px))
+        .axis_desc_style(("sans-serif", px))
+        .light_line_style(WHITE)
+        .draw()?;
+    if trails.iter().all(|t| t.dots.is_empty()) {
+        let font = ("sans-serif", px).into_font().color(&MARK);
+        chart.draw_series(std::iter::once(Text::new(note.to_string(), (0.05, 0.5), font)))?;
+        return Ok(());
+    }
+    let r = (px / 3).max(3) as i32;
+    for t in trails {
+        chart.draw_series(t.dots.iter().map(|&(x, y, step)| {
+            let shade = axis::step_colour(step, step_max);
+            let c = t.color.map_or(shade, |c| {
+                let mix = |a: u8, b: u8| ((a as u16 + b as u16) / 2) as u8;
+                RGBColor(mix(c.0, shade.0), mix(c.1, shade.1), mix(c.2, shade.2))
+            });
+            Circle::new((x, y), r, c.filled())
+        }))?;
+    }
+    if let Some(at) = ring {
+        chart.draw_series(std::iter::once(Circle::new(at, r * 2, MARK.stroke_width(2))))?;
+    }
+    Ok(())
+}
