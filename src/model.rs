@@ -7,6 +7,7 @@
 //!   gather of two contiguous rows;
 //! - W2: `classes` rows of `stride` floats (PyTorch's layout, no bias);
 //! - b1: `stride` floats.
+//!
 //! `stride` >= hidden; the padding is zero and stays zero through training.
 
 use crate::config::RunConfig;

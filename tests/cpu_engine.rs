@@ -69,9 +69,9 @@ fn adamw_step_by_hand() {
     let s2 = hyper.adam(2);
     let theta1 = theta as f64;
     adamw_element(&s2, &mut theta, 0.1, &mut m, &mut v);
-    let (m2, v2) = (0.9 * -0.02 + 0.01, 0.98 * 0.0008 + 0.02 * 0.01);
+    let (m2, v2): (f64, f64) = (0.9 * -0.02 + 0.01, 0.98 * 0.0008 + 0.02 * 0.01);
     let (bc1, bc2): (f64, f64) = (1.0 - 0.81, 1.0 - 0.98f64 * 0.98);
-    let want = theta1 * 0.94 - 0.03 / bc1 * m2 / ((v2 as f64).sqrt() / bc2.sqrt() + 1e-8);
+    let want = theta1 * 0.94 - 0.03 / bc1 * m2 / (v2.sqrt() / bc2.sqrt() + 1e-8);
     assert!((theta as f64 - want).abs() < 1e-6, "{theta} vs {want}");
 }
 

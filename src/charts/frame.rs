@@ -2,10 +2,8 @@
 //! thinned along the log step axis and normalised as in the paper.
 
 use super::axis::thin_log;
-use crate::analysis::smooth;
 use crate::engine::StepRecord;
-use crate::run::history::GROKKED;
-use crate::run::history::{History, Measures};
+use crate::run::history::History;
 use crate::run::phases::{self, PhaseBand};
 
 /// A curve's (step, value) points.
@@ -57,7 +55,9 @@ impl Frame {
         let kept = thin_log(h.steps.iter().map(|r| r.step), steps, points);
         let series =
             |m: fn(&StepRecord) -> f64| kept.iter().map(|&i| (h.steps[i].step as f64, m(&h.steps[i]))).collect();
-        let (synergy, redundancy, size) = measures(&h.checkpoints);
+        let n = h.normalised();
+        // The size as it is, in neurons: what a class counts.
+        let size: Vec<f64> = h.checkpoints.iter().map(|c| c.synergy_size as f64).collect();
         let cp_kept = thin_log(h.checkpoints.iter().map(|c| c.step), steps, points);
         let pick = |v: &[f64]| -> Points { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
         Frame {
@@ -66,12 +66,12 @@ impl Frame {
             test_acc: series(|r| r.test_acc),
             train_loss: series(|r| r.train_loss),
             test_loss: series(|r| r.test_loss),
-            synergy: pick(&synergy),
-            redundancy: pick(&redundancy),
+            synergy: pick(&n.synergy),
+            redundancy: pick(&n.redundancy),
             size: pick(&size),
-            pareto: h.checkpoints.iter().enumerate().map(|(i, c)| (redundancy[i], synergy[i], c.step)).collect(),
-            grok_step: h.first_step(|r| r.test_acc, GROKKED),
-            phases: phases::phases_of(h),
+            pareto: n.steps.iter().enumerate().map(|(i, &step)| (n.redundancy[i], n.synergy[i], step)).collect(),
+            grok_step: h.grokked_at(),
+            phases: phases::of(&n),
             cursor,
             every: h.config.every,
             seed_runs: others
@@ -135,15 +135,6 @@ fn band(h: &History, others: &[&History], kept: &[usize], m: fn(&StepRecord) -> 
             (r.step as f64, lo, hi)
         })
         .collect()
-}
-
-/// The paper's display transforms of the progress measures, per checkpoint
-/// (`analysis::smooth`); the sub-network's size as it is, in neurons, which
-/// is what a class counts.
-fn measures(c: &[Measures]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let syn: Vec<f64> = c.iter().map(|c| c.synergy).collect();
-    let red: Vec<f64> = c.iter().map(|c| c.redundancy).collect();
-    (smooth::synergy_curve(&syn), smooth::redundancy_curve(&red), c.iter().map(|c| c.synergy_size as f64).collect())
 }
 
 /// The run as a table: one row per step, the progress measures on the steps

@@ -30,13 +30,13 @@ pub fn analysis_samples(c: &RunConfig, d: &Dataset) -> Split {
 
 /// Whether `step` is a checkpoint of the run.
 pub fn is_checkpoint(c: &RunConfig, step: u32) -> bool {
-    c.every > 0 && step % c.every == 0
+    c.every > 0 && step.is_multiple_of(c.every)
 }
 
 /// How many steps to run from `step` so that a batch ends on the next
 /// checkpoint (or the last step), at most `cap`.
 pub fn batch_len(c: &RunConfig, step: u32, cap: u32) -> u32 {
-    let next = if c.every > 0 { (step / c.every + 1) * c.every } else { c.steps };
+    let next = step.checked_div(c.every).map_or(c.steps, |k| (k + 1) * c.every);
     (next.min(c.steps) - step).min(cap)
 }
 

@@ -45,7 +45,7 @@
 //!    last checkpoint step of each (contiguous: the next band starts at the
 //!    next checkpoint).
 
-use crate::run::history::History;
+use crate::run::history::{History, Normalised};
 use serde::Serialize;
 
 /// Most grid points on the log-step axis.
@@ -294,7 +294,11 @@ pub fn label(c: &Curves) -> Vec<PhaseBand> {
 /// The phases of a run from its history: the paper's normalised curves of
 /// its checkpoints (`analysis::smooth`) and its test loss.
 pub fn phases_of(h: &History) -> Vec<PhaseBand> {
-    let n = h.normalised();
+    of(&h.normalised())
+}
+
+/// The phases from a history's normalised curves.
+pub fn of(n: &Normalised) -> Vec<PhaseBand> {
     label(&Curves {
         steps: &n.steps,
         synergy: &n.synergy,
