@@ -101,6 +101,11 @@ fn curve_of(svg: &str, color: RGBColor) -> Vec<(i32, i32)> {
     polylines(svg).into_iter().filter(|p| p.0 == hex(color)).map(|p| p.1).max_by_key(Vec::len).unwrap_or_default()
 }
 
+/// The polylines in `color`: a dashed curve's dashes.
+fn dashes_of(svg: &str, color: RGBColor) -> Vec<Vec<(i32, i32)>> {
+    polylines(svg).into_iter().filter(|p| p.0 == hex(color)).map(|p| p.1).collect()
+}
+
 /// Each text's position (left, top) and content.
 fn texts(svg: &str) -> Vec<(i32, i32, String)> {
     svg.split("<text")
@@ -142,7 +147,11 @@ fn every_chart_draws_its_data() {
         // sample is a polyline too, of two points and 18 pixels).
         let (xs, _) = plot_box(&step_at.expect("a step chart"), (W, H));
         for c in colours {
-            let curve = curve_of(&s, c);
+            // A dashed curve is many short polylines: all of them, then.
+            let curve = match curve_of(&s, c) {
+                solid if solid.len() >= 50 => solid,
+                _ => dashes_of(&s, c).concat(),
+            };
             assert!(curve.len() >= 50, "{}: the {} curve has {} points", chart.name(), hex(c), curve.len());
             let span = curve.iter().map(|p| p.0).max().unwrap() - curve.iter().map(|p| p.0).min().unwrap();
             assert!(
@@ -159,7 +168,7 @@ fn every_chart_draws_its_data() {
     assert!(!f.phases.is_empty(), "phases labelled");
     assert!(f.phases.iter().any(|b| measures.contains(b.phase.name())), "a phase is named");
     let (acc, _) = svg(Chart::Accuracy, &f);
-    assert!(acc.contains("95 % test accuracy (step 340)"), "the grokking step is marked");
+    assert!(acc.contains("test ≥ 95 % at step 340"), "the grokking step is marked");
     let words: Vec<&str> = acc.split(['<', '>']).map(str::trim).collect();
     assert!(words.contains(&"train") && words.contains(&"test"), "the key names the curves");
 }
@@ -254,8 +263,80 @@ fn the_page_and_the_report_colour_a_phase_alike() {
     assert_eq!(fills(&page), want, "the page's phase colours");
     assert_eq!(fills(&report), want, "the report's phase colours");
     for p in phases {
-        for (who, s) in [("page", &page), ("report", &report)] {
-            assert!(texts(s).iter().any(|t| t.2 == p.name()), "the {who}'s key names {}", p.name());
+        let marked = format!("{}{}", p.name(), axis::NOW);
+        assert!(texts(&page).iter().any(|t| t.2 == p.name() || t.2 == marked), "the page's key names {}", p.name());
+        assert!(texts(&report).iter().any(|t| t.2 == p.name()), "the report's key names {}", p.name());
+    }
+}
+
+#[test]
+fn every_banded_chart_keys_the_phases_and_marks_the_current_one() {
+    let h = history(4000);
+    let phases = phases_of(&h);
+    let last = phases.last().expect("phases").phase;
+    for (cursor, now) in [(None, last), (Some(phases[0].to_step), phases[0].phase)] {
+        let f = Frame::new(&h, cursor, 500);
+        assert_eq!(f.phase_now(), Some(now));
+        for chart in [Chart::Accuracy, Chart::Loss, Chart::Synergy, Chart::Size] {
+            let (s, _) = svg(chart, &f);
+            let marked: Vec<String> = texts(&s).into_iter().map(|t| t.2).filter(|t| t.ends_with(axis::NOW)).collect();
+            assert_eq!(marked, [format!("{}{}", now.name(), axis::NOW)], "{}: the current phase", chart.name());
+            // Its swatch is outlined boldly (SVG has no rectangle stroke
+            // width: opaque here), the others faintly.
+            let bold = s.matches(r##"opacity="1" fill="none" stroke="#5A5A5A""##).count();
+            assert_eq!(bold, 1, "{}: one bold outline", chart.name());
+            for b in &phases {
+                assert!(s.contains(b.phase.name()), "{}: the key names {}", chart.name(), b.phase.name());
+            }
+            let summary = chart.summary(&f);
+            assert!(summary.contains(&format!(": {}.", now.name())), "{}: {summary}", chart.name());
+        }
+    }
+}
+
+#[test]
+fn the_second_of_each_pair_is_dashed_in_the_curve_and_the_key() {
+    let f = Frame::new(&history(4000), None, 500);
+    for (chart, solid, dashed) in [
+        (Chart::Accuracy, axis::TRAIN, axis::TEST),
+        (Chart::Loss, axis::TRAIN, axis::TEST),
+        (Chart::Synergy, axis::SYNERGY, axis::REDUNDANCY),
+    ] {
+        let (s, step_at) = svg(chart, &f);
+        let (_, ys) = plot_box(&step_at.unwrap(), (W, H));
+        assert!(curve_of(&s, solid).len() >= 50, "{}: the first is one line", chart.name());
+        let dashes = dashes_of(&s, dashed);
+        let length =
+            |d: &Vec<(i32, i32)>| d.windows(2).map(|w| (w[1].0 - w[0].0).abs() + (w[1].1 - w[0].1).abs()).sum::<i32>();
+        let (in_plot, in_key): (Vec<_>, Vec<_>) = dashes.iter().partition(|d| ys.contains(&d[0].1));
+        assert!(in_plot.len() >= 20, "{}: the second curve in {} dashes", chart.name(), in_plot.len());
+        // Short dashes, bar the grokking mark's line (in the test colour).
+        let long = in_plot.iter().filter(|d| length(d) > 24).count();
+        assert!(long <= 1, "{}: {long} long lines", chart.name());
+        // (The grokking mark's swatch is a whole 18-pixel line.)
+        assert!(in_key.iter().filter(|d| length(d) < 18).count() >= 2, "{}: a dashed swatch", chart.name());
+    }
+}
+
+/// The key's rows fit a phone's chart: no label runs past the right edge
+/// (by the width plotters estimates, the one the strip wraps by).
+#[test]
+fn key_labels_fit_a_narrow_chart() {
+    let h = history(4000);
+    let mut other = history(4000);
+    other.steps.iter_mut().for_each(|r| r.test_acc *= 0.9);
+    let f = Frame::with_seeds(&h, &[&other], None, 500);
+    let size = (360, 180);
+    for chart in Chart::ALL {
+        let (s, _) = draw_svg(size, |a| chart.draw(a, &f));
+        let px = axis::FONT_PX[0];
+        let keyed = s.split("<text").skip(1).filter(|e| e.contains(r#"text-anchor="start""#)).count();
+        assert!(keyed >= 3 || chart == Chart::Pareto, "{}: {keyed} key entries", chart.name());
+        // Key entries are the left-aligned texts (titles and ticks are centred or right-aligned).
+        let starts = s.split("<text").skip(1).map(|e| e.contains(r#"text-anchor="start""#));
+        for ((x, _, t), _) in texts(&s).into_iter().zip(starts).filter(|p| p.1) {
+            let w = ("sans-serif", px).into_font().box_size(&t).map_or(0, |b| b.0 as i32);
+            assert!(x + w <= size.0 as i32, "{}: {t:?} at x {x} ({w} px wide) is cut off", chart.name());
         }
     }
 }
@@ -280,10 +361,11 @@ fn no_key_entry_overlaps_the_plot() {
     other.steps.iter_mut().for_each(|r| r.test_acc *= 0.9);
     let f = Frame::with_seeds(&h, &[&other], Some(340), 500);
     let (s, step_at) = svg(Chart::Accuracy, &f);
-    let grok = "95 % test accuracy (step 340)";
+    let grok = "test ≥ 95 % at step 340";
     key_below_plot("accuracy", &s, &step_at.unwrap(), (W, H), &["2 seeds: min-max", "train", "test", grok]);
     let (s, step_at) = svg(Chart::Synergy, &f);
-    key_below_plot("synergy", &s, &step_at.unwrap(), (W, H), &["synergy", "redundancy", "emergence", "decoupling"]);
+    let labels = ["synergy", "redundancy", "emergence", "decoupling (now)"];
+    key_below_plot("synergy", &s, &step_at.unwrap(), (W, H), &labels);
     // A narrow report figure: its ten entries wrap onto several rows, all below the plot.
     let size = (420, 360);
     let (s, step_at) = report_measures(&h, size);

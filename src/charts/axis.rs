@@ -6,6 +6,7 @@ use crate::run::phases::{Phase, PhaseBand};
 use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 pub type Result<T, DB> = std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -191,6 +192,8 @@ pub fn phase_bands<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
 pub enum Swatch {
     /// A curve or a vertical mark: a short line in its style.
     Line(ShapeStyle),
+    /// A dashed curve: a short dashed line.
+    Dash(ShapeStyle),
     /// A band (a phase, a min-max spread): a filled box.
     Fill(RGBColor),
     /// A trail of dots in a Pareto plot.
@@ -201,23 +204,40 @@ pub enum Swatch {
 pub struct KeyEntry {
     pub label: String,
     pub swatch: Swatch,
+    /// Outlined boldly: the current phase.
+    pub marked: bool,
 }
 
 impl KeyEntry {
     pub fn new(label: impl Into<String>, swatch: Swatch) -> KeyEntry {
-        KeyEntry { label: label.into(), swatch }
+        KeyEntry { label: label.into(), swatch, marked: false }
     }
 }
 
-/// One key entry per phase among `bands`, in the order they occur.
-pub fn phase_key(bands: &[PhaseBand]) -> Vec<KeyEntry> {
+/// What the key adds to the current phase's name (a word, not bold type:
+/// the page's CSP admits only the plain fonts' measuring styles).
+pub const NOW: &str = " (now)";
+
+/// One key entry per phase among `bands`, in the order they occur, named as
+/// in the page's teaching text; `now`'s entry outlined and marked "(now)".
+pub fn phase_key(bands: &[PhaseBand], now: Option<Phase>) -> Vec<KeyEntry> {
     let mut seen = Vec::new();
     for b in bands {
         if !seen.contains(&b.phase) {
             seen.push(b.phase);
         }
     }
-    seen.into_iter().map(|p| KeyEntry::new(p.name(), Swatch::Fill(phase_colour(p)))).collect()
+    let entry = |p: Phase| {
+        let marked = now == Some(p);
+        let label = if marked { format!("{}{NOW}", p.name()) } else { p.name().to_string() };
+        KeyEntry { marked, ..KeyEntry::new(label, Swatch::Fill(phase_colour(p))) }
+    };
+    seen.into_iter().map(entry).collect()
+}
+
+/// Dash and gap lengths of a dashed curve at label size `px`.
+pub fn dash(px: u32) -> (u32, u32) {
+    (px / 2 + 2, px / 3 + 1)
 }
 
 const SWATCH_PX: i32 = 18;
@@ -251,10 +271,16 @@ pub fn key_strip<DB: DrawingBackend>(
         let mid = y + px / 2;
         match e.swatch {
             Swatch::Line(style) => strip.draw(&PathElement::new([(x, mid), (x + SWATCH_PX, mid)], style))?,
+            Swatch::Dash(style) => {
+                // Shorter dashes than the curve's, so that two fit in a swatch.
+                let (dash, gap) = (SWATCH_PX as u32 * 2 / 5, SWATCH_PX as u32 / 5);
+                strip.draw(&DashedPathElement::new([(x, mid), (x + SWATCH_PX, mid)], dash, gap, style))?
+            }
             Swatch::Fill(c) => {
                 let corners = [(x, mid - px / 3), (x + SWATCH_PX, mid + px / 3)];
                 strip.draw(&Rectangle::new(corners, c.filled()))?;
-                strip.draw(&Rectangle::new(corners, MARK.mix(0.5).stroke_width(1)))?;
+                let outline = if e.marked { MARK.stroke_width(3) } else { MARK.mix(0.5).stroke_width(1) };
+                strip.draw(&Rectangle::new(corners, outline))?;
             }
             Swatch::Dot(c) => strip.draw(&Circle::new((x + SWATCH_PX / 2, mid), 4, c.filled()))?,
         }

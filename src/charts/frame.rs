@@ -4,7 +4,7 @@
 use super::axis::thin_log;
 use crate::engine::StepRecord;
 use crate::run::history::History;
-use crate::run::phases::{self, PhaseBand};
+use crate::run::phases::{self, Phase, PhaseBand};
 
 /// A curve's (step, value) points.
 pub type Points = Vec<(f64, f64)>;
@@ -114,6 +114,12 @@ impl Frame {
             0 => "progress measures are off (every = 0)".into(),
             n => format!("one point every {n} steps"),
         }
+    }
+
+    /// The phase at the cursor, else the latest: the one the keys mark.
+    pub fn phase_now(&self) -> Option<Phase> {
+        let at_cursor = self.cursor.and_then(|c| phases::phase_at(&self.phases, c));
+        at_cursor.or(self.phases.last().map(|b| b.phase))
     }
 
     pub fn size_max(&self) -> f64 {

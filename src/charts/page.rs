@@ -54,6 +54,55 @@ impl Chart {
         .map(Some)
     }
 
+    /// What the chart shows, in words (its text alternative on the page):
+    /// the latest values, the grokking step, the phases shaded and the
+    /// current one, or what to do while it is empty.
+    pub fn summary(self, f: &Frame) -> String {
+        let last = |p: &[(f64, f64)]| p.last().copied();
+        let pct = |v: f64| format!("{:.1} %", 100.0 * v);
+        let values = match self {
+            Chart::Accuracy => last(&f.train_acc).zip(last(&f.test_acc)).map(|((s, tr), (_, te))| {
+                let grok = f.grok_step.map_or("Test accuracy has not reached 95 % yet.".into(), |g| {
+                    format!("Test accuracy first reached 95 % at step {g}.")
+                });
+                format!("Step {s} of {}: train accuracy {}, test accuracy {}. {grok}", f.steps, pct(tr), pct(te))
+            }),
+            Chart::Loss => last(&f.train_loss)
+                .zip(last(&f.test_loss))
+                .map(|((s, tr), (_, te))| format!("Step {s}: train loss {}, test loss {}.", number(tr), number(te))),
+            Chart::Synergy => last(&f.synergy).zip(last(&f.redundancy)).map(|((s, sy), (_, re))| {
+                format!("Step {s}: synergy {sy:.2}, redundancy {re:.2} (normalised, 0 to 1).")
+            }),
+            Chart::Size => {
+                last(&f.size).map(|(s, n)| format!("Step {s}: the synergistic sub-network has {n} neurons."))
+            }
+            Chart::Pareto => f.pareto.last().map(|&(re, sy, s)| {
+                let n = f.pareto.len();
+                format!("{n} checkpoints; the latest, step {s}: redundancy {re:.2}, synergy {sy:.2} (normalised).")
+            }),
+        };
+        let Some(mut out) = values else {
+            return format!(
+                "No data yet: {}.",
+                if self == Chart::Accuracy || self == Chart::Loss { "press Start".into() } else { f.measures_note() }
+            );
+        };
+        if self != Chart::Pareto && !f.phases.is_empty() {
+            let mut names: Vec<&str> = Vec::new();
+            for b in &f.phases {
+                if !names.contains(&b.phase.name()) {
+                    names.push(b.phase.name());
+                }
+            }
+            out += &format!(" Phases shaded: {}.", names.join(", "));
+            if let Some(p) = f.phase_now() {
+                let at = f.cursor.map_or("now".into(), |c| format!("at step {c}"));
+                out += &format!(" Phase {at}: {}.", p.name());
+            }
+        }
+        out
+    }
+
     /// The curves, marks and phases of a step chart.
     fn step_plot<'a>(self, f: &'a Frame, note: &'a str) -> StepPlot<'a> {
         let line = |label: &str, color, points: &Vec<(f64, f64)>| Curve::new(label, color, points.clone());
@@ -61,11 +110,11 @@ impl Chart {
             Chart::Accuracy => ("Accuracy (1 = every answer right)", accuracy_curves(f)),
             Chart::Loss => (
                 "Loss (cross-entropy, log scale)",
-                vec![line("train", TRAIN, &f.train_loss), line("test", TEST, &f.test_loss)],
+                vec![line("train", TRAIN, &f.train_loss), line("test", TEST, &f.test_loss).dashed()],
             ),
             Chart::Synergy => (
                 "Synergy and redundancy (normalised)",
-                vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy)],
+                vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy).dashed()],
             ),
             Chart::Size | Chart::Pareto => {
                 ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)])
@@ -73,18 +122,30 @@ impl Chart {
         };
         let grok = f.grok_step.map(|g| Mark {
             step: g,
-            label: format!("95 % test accuracy (step {g})"),
+            // Short enough for a phone's key row.
+            label: format!("test ≥ 95 % at step {g}"),
             style: TEST.mix(0.6).stroke_width(2),
         });
         let cursor = f.cursor.map(|c| Mark { step: c, label: String::new(), style: MARK.stroke_width(1) });
         StepPlot {
             band_label: (f.seeds() > 1).then(|| format!("{} seeds: min-max", f.seeds())),
             phases: &f.phases,
-            key_phases: self == Chart::Synergy,
+            key_phases: true,
+            phase_now: f.phase_now(),
             marks: grok.into_iter().chain(cursor).collect(),
             note,
             ..StepPlot::new(title, f.step_max(), curves)
         }
+    }
+}
+
+/// Four significant digits, as a plain number JavaScript reads back (the
+/// page's metrics and readout too).
+pub fn number(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
     }
 }
 
@@ -94,10 +155,10 @@ fn accuracy_curves(f: &Frame) -> Vec<Curve> {
     let mut curves = Vec::new();
     for (train, test) in &f.seed_runs {
         curves.push(Curve::new("", TRAIN, train.clone()).faint());
-        curves.push(Curve::new("", TEST, test.clone()).faint());
+        curves.push(Curve::new("", TEST, test.clone()).faint().dashed());
     }
     curves.push(Curve::new("train", TRAIN, f.train_acc.clone()).with_band(f.train_band.clone()));
-    curves.push(Curve::new("test", TEST, f.test_acc.clone()).with_band(f.test_band.clone()));
+    curves.push(Curve::new("test", TEST, f.test_acc.clone()).with_band(f.test_band.clone()).dashed());
     curves
 }
 

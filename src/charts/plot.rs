@@ -3,7 +3,7 @@
 //! in the strip below the plot.
 
 use super::axis::{self, font_px, KeyEntry, StepAt, Swatch, MARK};
-use crate::run::phases::PhaseBand;
+use crate::run::phases::{Phase, PhaseBand};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -25,11 +25,14 @@ pub struct Curve {
     pub band: Vec<(f64, f64, f64)>,
     pub width: u32,
     pub opacity: f64,
+    /// Dashed, in the curve and its key swatch: the second of a pair
+    /// (test beside train, redundancy beside synergy) told apart without colour.
+    pub dashed: bool,
 }
 
 impl Curve {
     pub fn new(label: impl Into<String>, color: RGBColor, points: Vec<(f64, f64)>) -> Curve {
-        Curve { label: label.into(), color, points, band: Vec::new(), width: 2, opacity: 1.0 }
+        Curve { label: label.into(), color, points, band: Vec::new(), width: 2, opacity: 1.0, dashed: false }
     }
 
     /// A secondary curve (train beside test, a measure beside the main two).
@@ -42,12 +45,24 @@ impl Curve {
         Curve { width: 1, opacity: 0.55, ..self }
     }
 
+    pub fn dashed(self) -> Curve {
+        Curve { dashed: true, ..self }
+    }
+
     pub fn with_band(self, band: Vec<(f64, f64, f64)>) -> Curve {
         Curve { band, ..self }
     }
 
     fn style(&self) -> ShapeStyle {
         self.color.mix(self.opacity).stroke_width(self.width)
+    }
+
+    fn swatch(&self) -> Swatch {
+        if self.dashed {
+            Swatch::Dash(self.style())
+        } else {
+            Swatch::Line(self.style())
+        }
     }
 }
 
@@ -70,8 +85,11 @@ pub struct StepPlot<'a> {
     /// The key's name for the curves' bands, if they have any.
     pub band_label: Option<String>,
     pub phases: &'a [PhaseBand],
-    /// Whether the phases are keyed (on the charts they are read from).
+    /// Whether the phases are keyed (every chart that draws them, bar the
+    /// report's sweeps).
     pub key_phases: bool,
+    /// The phase the key marks as current (the scrubbed step's or the last).
+    pub phase_now: Option<Phase>,
     pub marks: Vec<Mark>,
     /// Said in the plot while no curve has a point.
     pub note: &'a str,
@@ -87,6 +105,7 @@ impl<'a> StepPlot<'a> {
             band_label: None,
             phases: &[],
             key_phases: false,
+            phase_now: None,
             marks: Vec::new(),
             note: "",
         }
@@ -97,11 +116,11 @@ impl<'a> StepPlot<'a> {
         if let Some(l) = self.band_label.as_ref().filter(|_| self.curves.iter().any(|c| c.band.len() >= 2)) {
             key.push(KeyEntry::new(l, Swatch::Fill(SPREAD)));
         }
-        let curves = self.curves.iter().map(|c| (&c.label, c.style()));
-        let marks = self.marks.iter().map(|m| (&m.label, m.style));
-        key.extend(curves.chain(marks).filter(|e| !e.0.is_empty()).map(|(l, s)| KeyEntry::new(l, Swatch::Line(s))));
+        let curves = self.curves.iter().map(|c| (&c.label, c.swatch()));
+        let marks = self.marks.iter().map(|m| (&m.label, Swatch::Line(m.style)));
+        key.extend(curves.chain(marks).filter(|e| !e.0.is_empty()).map(|(l, s)| KeyEntry::new(l, s)));
         if self.key_phases {
-            key.extend(axis::phase_key(self.phases));
+            key.extend(axis::phase_key(self.phases, self.phase_now));
         }
         key
     }
@@ -129,7 +148,12 @@ impl<'a> StepPlot<'a> {
                 .draw_series(std::iter::once(Polygon::new(outline.collect::<Vec<_>>(), c.color.mix(0.18).filled())))?;
         }
         for c in &self.curves {
-            chart.draw_series(LineSeries::new(c.points.iter().copied(), c.style()))?;
+            if c.dashed {
+                let (dash, gap) = axis::dash(px);
+                chart.draw_series(DashedLineSeries::new(c.points.iter().copied(), dash, gap, c.style()))?;
+            } else {
+                chart.draw_series(LineSeries::new(c.points.iter().copied(), c.style()))?;
+            }
         }
         for m in &self.marks {
             let x = m.step.max(1) as f64;
@@ -178,7 +202,8 @@ pub fn pareto<DB: DrawingBackend>(
         .margin(px / 2)
         .margin_right(px * 2)
         .x_label_area_size(px * 3)
-        .y_label_area_size(px * 3)
+        // Room for the rotated axis name beside the tick labels, as on the step axes.
+        .y_label_area_size(px * 4)
         .build_cartesian_2d(-0.02f64..1.02, -0.02f64..1.02)?;
     chart
         .configure_mesh()

@@ -3,6 +3,7 @@
 
 use super::dom::{self, by_id, metric, now_ms, on, text};
 use super::with;
+pub use crate::charts::number;
 use crate::charts::{Chart, Frame, StepAt};
 use crate::engine::StepRecord;
 use crate::run::history::{History, Measures};
@@ -132,15 +133,6 @@ pub fn publish_measures(cp: &Measures) {
     metric("synergy_size", &cp.synergy_size.to_string());
     metric("phase", phase);
     text("prediction", &prediction);
-}
-
-/// Four significant digits, as a plain number JavaScript reads back.
-pub fn number(x: f64) -> String {
-    if x != 0.0 && x.abs() < 1e-3 {
-        format!("{x:.3e}")
-    } else {
-        format!("{x:.4}")
-    }
 }
 
 /// The values at the step under the pointer, and a cursor on every chart.
