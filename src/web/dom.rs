@@ -85,3 +85,8 @@ pub async fn next_frame() {
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.ok();
 }
+
+/// Device pixels per CSS pixel (1.5 on a 150 % projector, 2 on a phone).
+pub fn pixel_ratio() -> f64 {
+    web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0)
+}

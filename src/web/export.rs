@@ -1,13 +1,15 @@
-//! Downloads made in the page: the run as JSON and CSV, each chart as PNG.
+//! Downloads made in the page: the run as JSON and CSV, each chart as PNG
+//! and SVG.
 
-use super::dom::{by_id, create, on_click};
-use super::with;
+use super::dom::{self, by_id, create, on_click};
+use super::{hidpi, view, with};
 use crate::charts::Chart;
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, Url};
 
-/// The download buttons: the run as JSON and CSV, each chart as PNG.
+/// The download buttons: the run as JSON and CSV, each chart as PNG and SVG.
 pub fn wire() {
     on_click("download-json", || {
         let json = with(|a| a.runs.driver.history().to_json());
@@ -19,8 +21,10 @@ pub fn wire() {
     });
     for c in Chart::ALL {
         on_click(&format!("png-{}", c.name()), move || {
-            let canvas: HtmlCanvasElement = by_id(&format!("chart-{}", c.name()));
-            png(&canvas, &format!("grokscope-{}.png", c.name())).ok();
+            png(c).ok();
+        });
+        on_click(&format!("svg-{}", c.name()), move || {
+            text(&svg(c), "image/svg+xml", &format!("grokscope-{}.svg", c.name())).ok();
         });
     }
 }
@@ -43,13 +47,34 @@ fn text(content: &str, mime: &str, name: &str) -> Result<(), JsValue> {
     download(&Blob::new_with_str_sequence_and_options(&parts, &opts)?, name)
 }
 
-/// The canvas as it is drawn now, as a PNG file.
-fn png(canvas: &HtmlCanvasElement, name: &str) -> Result<(), JsValue> {
-    let name = name.to_string();
+/// The chart as shown, drawn afresh at twice the CSS size or the device's
+/// pixel ratio, whichever is more (sharp on a slide), as a PNG file.
+fn png(c: Chart) -> Result<(), JsValue> {
+    let css = view::css_size(&by_id(&format!("chart-{}", c.name())));
+    let canvas: HtmlCanvasElement = create("canvas");
+    let (area, _) = hidpi::area(canvas.clone(), css, dom::pixel_ratio().max(2.0)).ok_or("no 2D canvas")?;
+    c.draw(&area, &view::frame()).map_err(|e| format!("{e:?}"))?;
+    area.present().ok();
+    let name = format!("grokscope-{}.png", c.name());
     let done = Closure::once_into_js(move |blob: Option<Blob>| {
         if let Some(b) = blob {
             download(&b, &name).ok();
         }
     });
     canvas.to_blob(done.unchecked_ref())
+}
+
+/// The chart as shown (its layout size), as SVG text: the same drawing on
+/// plotters' SVG backend.
+fn svg(c: Chart) -> String {
+    let (size, _) = hidpi::layout(view::css_size(&by_id(&format!("chart-{}", c.name()))));
+    let mut out = String::new();
+    {
+        let area = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        if let Err(e) = c.draw(&area, &view::frame()) {
+            web_sys::console::warn_1(&format!("SVG of {}: {e:?}", c.name()).into());
+        }
+        area.present().ok();
+    }
+    out
 }

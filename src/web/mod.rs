@@ -15,7 +15,9 @@ mod controls;
 mod dom;
 mod driver;
 mod export;
+mod hidpi;
 mod player;
+mod projector;
 mod settings;
 mod subnet;
 mod view;
@@ -66,6 +68,7 @@ pub fn main() {
     player::wire();
     view::wire();
     export::wire();
+    projector::wire();
     subnet::wire();
     settings::show();
     player::set_state(player::State::Idle);

@@ -64,11 +64,11 @@ pub fn wire() {
     on_click("step", step_once);
     on_click("reset", reset);
     on_click("restart", start);
-    // Space starts and pauses anywhere but in a field, even on a focused
-    // button (whose own click on key-up is cancelled).
+    // Space starts and pauses unless a control has the focus: a focused
+    // button (Reset, a preset), link, field or summary gets its own press.
     let space = |e: &KeyboardEvent| {
         let tag = e.target().and_then(|t| t.dyn_into::<Element>().ok()).map(|el| el.tag_name()).unwrap_or_default();
-        e.key() == " " && !["INPUT", "SELECT", "TEXTAREA", "SUMMARY"].contains(&tag.as_str())
+        e.key() == " " && !["INPUT", "SELECT", "TEXTAREA", "SUMMARY", "BUTTON", "A"].contains(&tag.as_str())
     };
     on(&dom::document(), "keydown", move |e: KeyboardEvent| {
         if space(&e) {

@@ -175,7 +175,7 @@ fn draw() {
     }) else {
         return;
     };
-    let Some(area) = view::area("subnetwork-chart") else { return };
+    let Some((area, _)) = view::area("subnetwork-chart") else { return };
     if let Err(e) = crate::charts::subnetwork_chart(&area, &title, steps, &curves, Some(step)) {
         web_sys::console::warn_1(&format!("sub-network chart: {e:?}").into());
     }

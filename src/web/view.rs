@@ -2,6 +2,7 @@
 //! data changed) and the readout under the pointer.
 
 use super::dom::{self, by_id, metric, now_ms, on, text};
+use super::hidpi::{self, Scaled};
 use super::with;
 pub use crate::charts::number;
 use crate::charts::{Chart, Frame, StepAt};
@@ -9,8 +10,7 @@ use crate::engine::StepRecord;
 use crate::run::history::{History, Measures};
 use crate::run::phases;
 use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, IntoDrawingArea};
-use plotters_canvas::CanvasBackend;
+use plotters::prelude::DrawingArea;
 use web_sys::{HtmlCanvasElement, MouseEvent};
 
 /// Points per curve at most: enough for a smooth line at any canvas width.
@@ -33,8 +33,8 @@ pub struct View {
     cursor: Option<u32>,
     /// Charts to redraw.
     pub dirty: u8,
-    /// Redraw at the next frame (hover), not at the throttled rate.
-    urgent: bool,
+    /// Redraw at the next frame (hover, a new size), not at the throttled rate.
+    pub urgent: bool,
     drawn_at: f64,
     /// Per chart, the step at a pointer position, as last drawn.
     step_at: Vec<Option<StepAt>>,
@@ -193,32 +193,54 @@ pub async fn render_loop() {
     }
 }
 
+/// What the charts show now.
+pub fn frame() -> Frame {
+    with(|a| Frame::with_seeds(a.runs.driver.history(), &a.runs.other_histories(), a.view.cursor, POINTS))
+}
+
 fn draw() {
-    let (frame, dirty) = with(|a| {
+    let dirty = with(|a| {
         let d = a.view.dirty;
         a.view.dirty = 0;
         a.view.urgent = false;
         a.view.drawn_at = now_ms();
-        (Frame::with_seeds(a.runs.driver.history(), &a.runs.other_histories(), a.view.cursor, POINTS), d)
+        d
     });
+    let frame = frame();
     for c in Chart::ALL.into_iter().filter(|&c| dirty & bit(c) != 0) {
-        let Some(area) = area(&format!("chart-{}", c.name())) else { continue };
+        let Some((area, zoom)) = area(&format!("chart-{}", c.name())) else { continue };
         match c.draw(&area, &frame) {
-            Ok(step_at) => with(|a| a.view.step_at[index(c)] = step_at),
+            // Pointer offsets are CSS pixels; the chart's are layout pixels.
+            Ok(step_at) => with(|a| {
+                a.view.step_at[index(c)] = step_at.map(|f| -> StepAt {
+                    Box::new(move |(x, y)| f(((x as f64 / zoom) as i32, (y as f64 / zoom) as i32)))
+                })
+            }),
             Err(e) => web_sys::console::warn_1(&format!("chart {}: {e:?}", c.name()).into()),
         }
         area.present().ok();
+        summarise(c, &frame);
     }
 }
 
-/// The canvas `id` to draw on, at its displayed size: crisp text, and
-/// pointer offsets are canvas pixels.
-pub fn area(id: &str) -> Option<DrawingArea<CanvasBackend, Shift>> {
-    let canvas: HtmlCanvasElement = by_id(id);
-    let (w, h) = (canvas.client_width().max(100) as u32, canvas.client_height().max(80) as u32);
-    if canvas.width() != w || canvas.height() != h {
-        canvas.set_width(w);
-        canvas.set_height(h);
+/// The chart's text alternative (its canvas's description), rewritten only
+/// when it says something new.
+fn summarise(c: Chart, f: &Frame) {
+    let id = format!("summary-{}", c.name());
+    let words = c.summary(f);
+    if by_id::<web_sys::Element>(&id).text_content().as_deref() != Some(words.as_str()) {
+        text(&id, &words);
     }
-    Some(CanvasBackend::with_canvas_object(canvas)?.into_drawing_area())
+}
+
+/// The canvas `id` to draw on, at its displayed size and the device's pixel
+/// ratio (crisp on a projector at 150 %), and CSS pixels per layout pixel.
+pub fn area(id: &str) -> Option<(DrawingArea<Scaled, Shift>, f64)> {
+    let canvas: HtmlCanvasElement = by_id(id);
+    hidpi::area(canvas.clone(), css_size(&canvas), dom::pixel_ratio())
+}
+
+/// The canvas's displayed size in CSS pixels (a floor while it is hidden).
+pub fn css_size(canvas: &HtmlCanvasElement) -> (u32, u32) {
+    (canvas.client_width().max(100) as u32, canvas.client_height().max(80) as u32)
 }
