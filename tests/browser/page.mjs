@@ -3,6 +3,7 @@
 // Screenshots go to tests/artifacts/. Ends with "N passed, M failed".
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { projectorChecks } from './projector.mjs';
 
 const [base, fpQuery, fpNative] = process.argv.slice(2);
 const artifacts = 'tests/artifacts';
@@ -18,8 +19,8 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', hea
 
 let passed = 0, failed = 0;
 const timings = {};
-async function check(name, body, viewport = { width: 1280, height: 720 }) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+async function check(name, body, viewport = { width: 1280, height: 720 }, options = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -230,6 +231,7 @@ await check('player-buttons-and-space', async (page) => {
   assert(await state(page) === 'paused', 'Step leaves the run paused');
   await page.click('#step');
   await page.waitForFunction(() => document.querySelector('[data-metric="step"]').textContent === '2');
+  await page.evaluate(() => document.activeElement.blur()); // a focused button takes the space bar
   await page.keyboard.press('Space');
   assert(await state(page) === 'running', 'space starts');
   await page.waitForFunction(() => Number(document.querySelector('[data-metric="step"]').textContent) > 5);
@@ -340,6 +342,7 @@ await check('phone-layout', async (page) => {
   await page.screenshot({ path: `${artifacts}/phone.png`, fullPage: true });
 }, { width: 390, height: 844 });
 
+await projectorChecks({ check, assert, base, artifacts, metric, state, finish, runToDone, painted, browser });
 await browser.close();
 for (const [k, r] of Object.entries(timings)) {
   console.log(`speed ${k}: first step ${r.firstStepMs} ms after navigation, ${r.rate} steps/s${r.frameGap ? `, longest frame gap ${r.frameGap.toFixed(0)} ms` : ''}`);
