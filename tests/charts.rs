@@ -274,13 +274,15 @@ fn every_banded_chart_keys_the_phases_and_marks_the_current_one() {
     let h = history(4000);
     let phases = phases_of(&h);
     let last = phases.last().expect("phases").phase;
-    for (cursor, now) in [(None, last), (Some(phases[0].to_step), phases[0].phase)] {
+    // Scrubbed, the key says the phase is the cursor's, not the run's now.
+    for (cursor, now, word) in [(None, last, axis::NOW), (Some(phases[0].to_step), phases[0].phase, axis::AT_CURSOR)] {
         let f = Frame::new(&h, cursor, 500);
         assert_eq!(f.phase_now(), Some(now));
         for chart in [Chart::Accuracy, Chart::Loss, Chart::Synergy, Chart::Size] {
             let (s, _) = svg(chart, &f);
-            let marked: Vec<String> = texts(&s).into_iter().map(|t| t.2).filter(|t| t.ends_with(axis::NOW)).collect();
-            assert_eq!(marked, [format!("{}{}", now.name(), axis::NOW)], "{}: the current phase", chart.name());
+            let ends = |t: &String| t.ends_with(axis::NOW) || t.ends_with(axis::AT_CURSOR);
+            let marked: Vec<String> = texts(&s).into_iter().map(|t| t.2).filter(ends).collect();
+            assert_eq!(marked, [format!("{}{word}", now.name())], "{}: the current phase", chart.name());
             // Its swatch is outlined boldly (SVG has no rectangle stroke
             // width: opaque here), the others faintly.
             let bold = s.matches(r##"opacity="1" fill="none" stroke="#5A5A5A""##).count();
@@ -364,7 +366,7 @@ fn no_key_entry_overlaps_the_plot() {
     let grok = "test ≥ 95 % at step 340";
     key_below_plot("accuracy", &s, &step_at.unwrap(), (W, H), &["2 seeds: min-max", "train", "test", grok]);
     let (s, step_at) = svg(Chart::Synergy, &f);
-    let labels = ["synergy", "redundancy", "emergence", "decoupling (now)"];
+    let labels = ["synergy", "redundancy", "emergence", "decoupling (at the cursor)"];
     key_below_plot("synergy", &s, &step_at.unwrap(), (W, H), &labels);
     // A narrow report figure: its ten entries wrap onto several rows, all below the plot.
     let size = (420, 360);

@@ -215,12 +215,15 @@ impl KeyEntry {
 }
 
 /// What the key adds to the current phase's name (a word, not bold type:
-/// the page's CSP admits only the plain fonts' measuring styles).
+/// the page's CSP admits only the plain fonts' measuring styles): the last
+/// phase, or the phase at the scrubbed step.
 pub const NOW: &str = " (now)";
+pub const AT_CURSOR: &str = " (at the cursor)";
 
 /// One key entry per phase among `bands`, in the order they occur, named as
-/// in the page's teaching text; `now`'s entry outlined and marked "(now)".
-pub fn phase_key(bands: &[PhaseBand], now: Option<Phase>) -> Vec<KeyEntry> {
+/// in the page's teaching text; the marked phase's entry outlined and its
+/// name followed by the mark's word ([`NOW`] or [`AT_CURSOR`]).
+pub fn phase_key(bands: &[PhaseBand], marked: Option<(Phase, &str)>) -> Vec<KeyEntry> {
     let mut seen = Vec::new();
     for b in bands {
         if !seen.contains(&b.phase) {
@@ -228,8 +231,9 @@ pub fn phase_key(bands: &[PhaseBand], now: Option<Phase>) -> Vec<KeyEntry> {
         }
     }
     let entry = |p: Phase| {
-        let marked = now == Some(p);
-        let label = if marked { format!("{}{NOW}", p.name()) } else { p.name().to_string() };
+        let word = marked.filter(|m| m.0 == p).map(|m| m.1);
+        let label = format!("{}{}", p.name(), word.unwrap_or(""));
+        let marked = word.is_some();
         KeyEntry { marked, ..KeyEntry::new(label, Swatch::Fill(phase_colour(p))) }
     };
     seen.into_iter().map(entry).collect()

@@ -1,7 +1,7 @@
 //! The page's charts, which the report also draws to SVG: the five of a run
 //! (`Chart`) and the sub-network experiment's test accuracy.
 
-use super::axis::{log_ticks, thin_log, StepAt, MARK, PALETTE, REDUNDANCY, SYNERGY, TEST, TRAIN};
+use super::axis::{self, log_ticks, thin_log, StepAt, MARK, PALETTE, REDUNDANCY, SYNERGY, TEST, TRAIN};
 use super::frame::Frame;
 use super::plot::{self, Curve, Mark, Result, StepPlot, Trail};
 use plotters::coord::Shift;
@@ -131,7 +131,7 @@ impl Chart {
             band_label: (f.seeds() > 1).then(|| format!("{} seeds: min-max", f.seeds())),
             phases: &f.phases,
             key_phases: true,
-            phase_now: f.phase_now(),
+            phase_now: f.phase_now().map(|p| (p, if f.cursor.is_some() { axis::AT_CURSOR } else { axis::NOW })),
             marks: grok.into_iter().chain(cursor).collect(),
             note,
             ..StepPlot::new(title, f.step_max(), curves)

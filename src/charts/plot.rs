@@ -88,8 +88,9 @@ pub struct StepPlot<'a> {
     /// Whether the phases are keyed (every chart that draws them, bar the
     /// report's sweeps).
     pub key_phases: bool,
-    /// The phase the key marks as current (the scrubbed step's or the last).
-    pub phase_now: Option<Phase>,
+    /// The phase the key marks (the scrubbed step's or the last) and the
+    /// word it adds (`axis::AT_CURSOR` or `axis::NOW`).
+    pub phase_now: Option<(Phase, &'static str)>,
     pub marks: Vec<Mark>,
     /// Said in the plot while no curve has a point.
     pub note: &'a str,
