@@ -48,6 +48,13 @@ fn train_records_checkpoints_every_n_steps() {
     let cks = json["checkpoints"].as_array().unwrap();
     let steps: Vec<u64> = cks.iter().map(|c| c["step"].as_u64().unwrap()).collect();
     assert_eq!(steps, [4, 8, 12]);
+    // The run's story beside its records: phases over the checkpoints, and the prediction.
+    let phases = json["phases"].as_array().unwrap();
+    assert!(!phases.is_empty() && phases.iter().all(|b| b["phase"].is_string()), "{phases:?}");
+    assert_eq!(phases[0]["from_step"].as_u64(), Some(4));
+    let p = &json["prediction"];
+    assert!(p["groks"].is_boolean() && p["message"].is_string(), "{p}");
+    assert_eq!(p["step"].is_null(), !p["groks"].as_bool().unwrap(), "a step exactly when grokking is predicted: {p}");
     for c in cks {
         let ids = |k: &str| -> Vec<u64> { c[k].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect() };
         let (labels, multiplet) = (ids("labels"), ids("synergy_clusters"));

@@ -128,7 +128,7 @@ fn train(mut args: lexopt::Parser) -> Result<(), String> {
     if let Some(e) = skipped.first() {
         eprintln!("grokscope: {} checkpoint(s) not analysable and left out, e.g. {e}", skipped.len());
     }
-    let json = history.to_json();
+    let json = grokscope::run::to_json(&history);
     match out {
         Some(path) => std::fs::write(&path, json).map_err(|e| format!("cannot write {path}: {e}"))?,
         None => println!("{json}"),

@@ -140,7 +140,7 @@ pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, 
             captures.extend(caps);
             let run = Run::of(preset, history, skipped, t.elapsed().as_secs_f64());
             let file = o.out.join("runs").join(format!("{preset}_seed{seed}.json"));
-            std::fs::write(&file, run.history.to_json())
+            std::fs::write(&file, crate::run::to_json(&run.history))
                 .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             if !o.quiet {
                 eprintln!(

@@ -109,10 +109,6 @@ impl History {
             test_loss: smooth::ema(&smooth::min_max(&log_loss), smooth::EMA_ALPHA),
         }
     }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a history serialises")
-    }
 }
 
 /// A history's checkpoint curves, each in [0, 1] (NaN where undefined),
@@ -143,7 +139,7 @@ mod tests {
         assert!(!h.push(&[rec(3, f64::NAN), rec(4, 0.1)]));
         assert_eq!(h.steps.len(), 2);
         assert_eq!(h.diverged_at, Some(3));
-        let json = h.to_json();
+        let json = serde_json::to_string(&h).unwrap();
         assert!(json.contains("\"diverged_at\":3") && !json.contains("NaN"), "{json}");
         assert_eq!(h.first_step(|r| r.test_acc, 0.2), Some(2));
         assert_eq!((h.memorised_at(), h.grokked_at()), (None, None));
@@ -153,7 +149,12 @@ mod tests {
     fn thresholds_and_checkpoint_records() {
         let mut h = History::new(&RunConfig::default(), "cpu");
         let recs: Vec<StepRecord> = (1..=10)
-            .map(|s| StepRecord { train_acc: s as f64 / 10.0, test_acc: s as f64 / 11.0, test_loss: 1.0 / s as f64, ..rec(s, 1.0) })
+            .map(|s| StepRecord {
+                train_acc: s as f64 / 10.0,
+                test_acc: s as f64 / 11.0,
+                test_loss: 1.0 / s as f64,
+                ..rec(s, 1.0)
+            })
             .collect();
         h.push(&recs);
         assert_eq!(h.memorised_at(), Some(10));

@@ -12,7 +12,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlCanvasElement, Url};
 /// The download buttons: the run as JSON and CSV, each chart as PNG and SVG.
 pub fn wire() {
     on_click("download-json", || {
-        let json = with(|a| a.runs.driver.history().to_json());
+        let json = with(|a| crate::run::to_json(a.runs.driver.history()));
         text(&json, "application/json", "grokscope-run.json").ok();
     });
     on_click("download-csv", || {
