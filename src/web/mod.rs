@@ -8,14 +8,17 @@
 //!
 //! One module per job: `settings` (URL, controls, link), `player` (start,
 //! pause, step, reset), `driver` (the run's task and the worker's results),
-//! `view` (metrics, charts, readout), `subnet` (the sub-network experiment).
+//! `view` (metrics, charts, readout), `subnet` (the sub-network experiment),
+//! `saved` (the last run across reloads), `lesson` (a class's pauses).
 
 mod analyst;
 mod controls;
 mod dom;
 mod driver;
 mod export;
+mod lesson;
 mod player;
+mod saved;
 mod settings;
 mod subnet;
 mod view;
@@ -35,6 +38,10 @@ struct App {
     runs: driver::Runs,
     view: view::View,
     subnet: Option<subnet::SubnetRun>,
+    /// Settings waiting for "Apply and restart" while a run goes on.
+    pending: Option<(RunConfig, PageSettings)>,
+    /// The lesson's moments already paused at in this run (`lesson=1`).
+    lesson: lesson::Seen,
 }
 
 thread_local! {
@@ -60,6 +67,8 @@ pub fn main() {
             player: player::Player::default(),
             view: view::View::default(),
             subnet: None,
+            pending: None,
+            lesson: lesson::Seen::default(),
         })
     });
     settings::wire();
@@ -67,8 +76,11 @@ pub fn main() {
     view::wire();
     export::wire();
     subnet::wire();
+    saved::wire();
+    lesson::wire();
     settings::show();
     player::set_state(player::State::Idle);
+    saved::restore();
     wasm_bindgen_futures::spawn_local(view::render_loop());
     if autostart {
         player::start();

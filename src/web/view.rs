@@ -4,9 +4,11 @@
 use super::dom::{self, by_id, metric, now_ms, on, text};
 use super::with;
 use crate::charts::{Chart, Frame, StepAt};
+use crate::config::RunConfig;
 use crate::engine::StepRecord;
 use crate::run::history::{History, Measures};
 use crate::run::phases;
+use crate::url;
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea};
 use plotters_canvas::CanvasBackend;
@@ -39,6 +41,8 @@ pub struct View {
     step_at: Vec<Option<StepAt>>,
     /// Time and step of the last steps-per-second sample.
     rate: (f64, u32),
+    /// The run before the current one, drawn faint for comparison.
+    pub previous: Option<History>,
 }
 
 impl Default for View {
@@ -50,6 +54,7 @@ impl Default for View {
             drawn_at: 0.0,
             step_at: Chart::ALL.iter().map(|_| None).collect(),
             rate: (0.0, 0),
+            previous: None,
         }
     }
 }
@@ -134,9 +139,15 @@ pub fn publish_measures(cp: &Measures) {
     text("prediction", &prediction);
 }
 
-/// Four significant digits, as a plain number JavaScript reads back.
+/// Four decimals, as a plain number JavaScript reads back; very small or
+/// large values in scientific notation (a diverging loss is 1e38, not 39
+/// digits), and words for what is not a number: at most 12 characters.
 pub fn number(x: f64) -> String {
-    if x != 0.0 && x.abs() < 1e-3 {
+    if x.is_nan() {
+        "not a number".into()
+    } else if x.is_infinite() {
+        (if x > 0.0 { "infinite" } else { "-infinite" }).into()
+    } else if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) {
         format!("{x:.3e}")
     } else {
         format!("{x:.4}")
@@ -207,7 +218,18 @@ fn draw() {
         a.view.dirty = 0;
         a.view.urgent = false;
         a.view.drawn_at = now_ms();
-        (Frame::with_seeds(a.runs.driver.history(), &a.runs.other_histories(), a.view.cursor, POINTS), d)
+        let frame = Frame::with_seeds(a.runs.driver.history(), &a.runs.other_histories(), a.view.cursor, POINTS);
+        let label = a.view.previous.as_ref().map(|p| previous_label(&p.config, &a.config));
+        // The previous run's key entry, for the tests too (`data-previous`).
+        match &label {
+            Some(l) => drop(dom::body().dataset().set("previous", l)),
+            None => dom::body().dataset().delete("previous"),
+        }
+        let frame = match (&a.view.previous, label) {
+            (Some(p), Some(l)) => frame.with_previous(p, l, POINTS),
+            _ => frame,
+        };
+        (frame, d)
     });
     for c in Chart::ALL.into_iter().filter(|&c| dirty & bit(c) != 0) {
         let Some(area) = area(&format!("chart-{}", c.name())) else { continue };
@@ -216,6 +238,21 @@ fn draw() {
             Err(e) => web_sys::console::warn_1(&format!("chart {}: {e:?}", c.name()).into()),
         }
         area.present().ok();
+    }
+}
+
+/// The previous run's key entry: its settings where they differ from `now`'s.
+fn previous_label(before: &RunConfig, now: &RunConfig) -> String {
+    let changed: Vec<String> = url::keys()
+        .filter_map(|k| {
+            let (was, is) = (url::value(before, k)?, url::value(now, k)?);
+            (was != is).then(|| format!("{k}={was}"))
+        })
+        .collect();
+    match changed.len() {
+        0 => "previous run (same settings)".into(),
+        1..=3 => format!("previous: {}", changed.join(", ")),
+        _ => format!("previous: {}, …", changed[..3].join(", ")),
     }
 }
 
