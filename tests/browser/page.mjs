@@ -3,6 +3,7 @@
 // Screenshots go to tests/artifacts/. Ends with "N passed, M failed".
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { classChecks } from './class.mjs';
 
 const [base, fpQuery, fpNative] = process.argv.slice(2);
 const artifacts = 'tests/artifacts';
@@ -340,6 +341,7 @@ await check('phone-layout', async (page) => {
   await page.screenshot({ path: `${artifacts}/phone.png`, fullPage: true });
 }, { width: 390, height: 844 });
 
+await classChecks({ check, assert, base, artifacts, metric, state, finish, runToDone, painted });
 await browser.close();
 for (const [k, r] of Object.entries(timings)) {
   console.log(`speed ${k}: first step ${r.firstStepMs} ms after navigation, ${r.rate} steps/s${r.frameGap ? `, longest frame gap ${r.frameGap.toFixed(0)} ms` : ''}`);
