@@ -39,6 +39,8 @@ pub enum Kind {
     Flag,
     /// One of these names.
     Choice(fn() -> Vec<&'static str>),
+    /// Any of these names, comma-separated (none: empty).
+    List(fn() -> Vec<&'static str>),
 }
 
 impl Kind {
@@ -47,7 +49,7 @@ impl Kind {
         match self {
             Kind::Int(lo, hi) => Some((lo.to_string(), hi.to_string())),
             Kind::Real { lo, hi, .. } => Some((lo.to_string(), hi.to_string())),
-            Kind::Flag | Kind::Choice(_) => None,
+            Kind::Flag | Kind::Choice(_) | Kind::List(_) => None,
         }
     }
 }
@@ -95,6 +97,15 @@ fn choice<T: Copy>(v: &str, all: &[T], name: fn(T) -> &'static str) -> Result<T,
         let names: Vec<&str> = all.iter().map(|&x| name(x)).collect();
         format!("expected one of {}", names.join(", "))
     })
+}
+
+/// A comma list of names from `all`, each once, in `all`'s order.
+fn list(v: &str, all: &[&'static str]) -> Result<Vec<&'static str>, String> {
+    let given: Vec<&str> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    match given.iter().find(|g| !all.contains(g)) {
+        Some(_) => Err(format!("expected a comma list of {}", all.join(", "))),
+        None => Ok(all.iter().copied().filter(|a| given.contains(a)).collect()),
+    }
 }
 
 /// A table row; each range is written here once and read by the parser
@@ -180,11 +191,18 @@ pub struct PageSettings {
     pub speed: u32,
     /// Runs side by side: init seeds seed, seed+1, ...
     pub seeds: u32,
+    /// Parts of the page not shown (`HIDEABLE`), for a class link.
+    pub hide: Vec<&'static str>,
+    /// Pause where a class should discuss: memorised, synergy peak, grokked.
+    pub lesson: bool,
 }
+
+/// The parts of the page `hide` can take away.
+pub const HIDEABLE: [&str; 6] = ["settings", "presets", "share", "export", "teaching", "status"];
 
 impl Default for PageSettings {
     fn default() -> Self {
-        PageSettings { autostart: false, backend: Backend::Auto, speed: 8, seeds: 1 }
+        PageSettings { autostart: false, backend: Backend::Auto, speed: 8, seeds: 1, hide: Vec::new(), lesson: false }
     }
 }
 
@@ -193,6 +211,16 @@ const PAGE_PARAMS: &[Param<PageSettings>] = &[
     param!("speed", speed, int 1, 64),
     param!("seeds", seeds, int 1, 5),
     param!("autostart", autostart, flag),
+    Param {
+        key: "hide",
+        kind: Kind::List(|| HIDEABLE.to_vec()),
+        get: |s| s.hide.join(","),
+        set: |s, v| {
+            s.hide = list(v, &HIDEABLE)?;
+            Ok(())
+        },
+    },
+    param!("lesson", lesson, flag),
 ];
 
 /// Every key the configuration understands, in the order links are written.
@@ -455,7 +483,8 @@ mod tests {
 
     #[test]
     fn page_links_round_trip() {
-        let page = PageSettings { autostart: true, backend: Backend::Cpu, speed: 3, seeds: 2 };
+        let page =
+            PageSettings { autostart: true, backend: Backend::Cpu, speed: 3, seeds: 2, ..PageSettings::default() };
         let c = RunConfig { p: 31, ..RunConfig::default() };
         let q = to_page_query(&c, &page);
         assert_eq!(q, "p=31&backend=cpu&speed=3&seeds=2&autostart=true");
@@ -470,6 +499,18 @@ mod tests {
         );
         set_page(&mut page, "backend", "gpu").unwrap();
         assert_eq!(page, PageSettings { backend: Backend::Gpu, ..PageSettings::default() });
+    }
+
+    #[test]
+    fn class_links_round_trip() {
+        let parsed = parse_lenient("hide=teaching,settings&lesson=1");
+        let page = PageSettings { hide: vec!["settings", "teaching"], lesson: true, ..PageSettings::default() };
+        assert_eq!(parsed.page, page);
+        let q = to_page_query(&RunConfig::default(), &page);
+        assert_eq!(q, "hide=settings%2Cteaching&lesson=true");
+        assert_eq!(parse_lenient(&q).page, page);
+        let bad = parse_lenient("hide=settings,menu").errors;
+        assert_eq!(bad[0].reason, "expected a comma list of settings, presets, share, export, teaching, status");
     }
 
     #[test]

@@ -78,12 +78,15 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
             .collect()
     };
     let sets: [&[f64]; 4] = [&[1.0], &[1.0, 3.0], &[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]];
-    sets.iter().map(|m| ticks(m)).find(|t| t.len() >= 3).unwrap_or_else(|| ticks(sets[3]))
+    let t = sets.iter().map(|m| ticks(m)).find(|t| t.len() >= 3).unwrap_or_else(|| ticks(sets[3]));
+    // A diverging loss spans dozens of decades: every few, so labels never overlap.
+    let stride = t.len().div_ceil(8);
+    t.into_iter().step_by(stride).collect()
 }
 
-/// Short tick labels: 1000, 0.5, 1e-5.
+/// Short tick labels: 1000, 0.5, 1e-5, 1e38.
 pub fn tick_label(v: f64) -> String {
-    if v != 0.0 && v.abs() < 1e-3 {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) {
         format!("{v:.0e}")
     } else {
         format!("{}", (v * 1e4).round() / 1e4)

@@ -40,6 +40,18 @@ pub struct Frame {
     /// primary run too); empty with one seed.
     pub train_band: Vec<(f64, f64, f64)>,
     pub test_band: Vec<(f64, f64, f64)>,
+    /// The run before this one, faint on the accuracy and loss charts.
+    pub previous: Option<Previous>,
+}
+
+/// A finished or interrupted earlier run, for comparison on the same axes.
+pub struct Previous {
+    /// Its key entry: how it differed ("previous: wd=0.1").
+    pub label: String,
+    pub train_acc: Points,
+    pub test_acc: Points,
+    pub train_loss: Points,
+    pub test_loss: Points,
 }
 
 impl Frame {
@@ -85,7 +97,24 @@ impl Frame {
                 .collect(),
             train_band: band(h, others, &kept, |r| r.train_acc),
             test_band: band(h, others, &kept, |r| r.test_acc),
+            previous: None,
         }
+    }
+
+    /// Also the earlier run `h`, keyed `label`; the step axis spans both.
+    pub fn with_previous(mut self, h: &History, label: String, points: usize) -> Frame {
+        self.steps = self.steps.max(h.steps.last().map_or(0, |r| r.step));
+        let kept = thin_log(h.steps.iter().map(|r| r.step), self.steps, points);
+        let series =
+            |m: fn(&StepRecord) -> f64| kept.iter().map(|&i| (h.steps[i].step as f64, m(&h.steps[i]))).collect();
+        self.previous = Some(Previous {
+            label,
+            train_acc: series(|r| r.train_acc),
+            test_acc: series(|r| r.test_acc),
+            train_loss: series(|r| r.train_loss),
+            test_loss: series(|r| r.test_loss),
+        });
+        self
     }
 
     /// How many runs the accuracy chart shows.
@@ -99,10 +128,18 @@ impl Frame {
 
     /// Both losses' range with a margin, for a log axis (positive).
     pub fn loss_range(&self) -> std::ops::Range<f64> {
-        let all = self.train_loss.iter().chain(&self.test_loss).map(|p| p.1).filter(|&l| l > 0.0);
+        let before = self.previous.iter().flat_map(|p| p.train_loss.iter().chain(&p.test_loss));
+        let all = self
+            .train_loss
+            .iter()
+            .chain(&self.test_loss)
+            .chain(before)
+            .map(|p| p.1)
+            .filter(|&l| l > 0.0 && l.is_finite());
         let (lo, hi) = all.fold((f64::INFINITY, 0f64), |(lo, hi), l| (lo.min(l), hi.max(l)));
         if hi > 0.0 {
-            (lo.max(1e-9) * 0.7)..(hi * 1.4)
+            // Finite at both ends, even for a loss near f64's largest value.
+            (lo.max(1e-9) * 0.7)..(hi * 1.4).min(f64::MAX)
         } else {
             1e-3..10.0
         }

@@ -2,7 +2,7 @@
 //! (`Chart`) and the sub-network experiment's test accuracy.
 
 use super::axis::{self, log_ticks, thin_log, StepAt, MARK, PALETTE, REDUNDANCY, SYNERGY, TEST, TRAIN};
-use super::frame::Frame;
+use super::frame::{Frame, Points, Previous};
 use super::plot::{self, Curve, Mark, Result, StepPlot, Trail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -110,7 +110,10 @@ impl Chart {
             Chart::Accuracy => ("Accuracy (1 = every answer right)", accuracy_curves(f)),
             Chart::Loss => (
                 "Loss (cross-entropy, log scale)",
-                vec![line("train", TRAIN, &f.train_loss), line("test", TEST, &f.test_loss).dashed()],
+                previous_curves(f, |p| (&p.train_loss, &p.test_loss))
+                    .into_iter()
+                    .chain([line("train", TRAIN, &f.train_loss), line("test", TEST, &f.test_loss).dashed()])
+                    .collect(),
             ),
             Chart::Synergy => (
                 "Synergy and redundancy (normalised)",
@@ -139,10 +142,16 @@ impl Chart {
     }
 }
 
-/// Four significant digits, as a plain number JavaScript reads back (the
-/// page's metrics and readout too).
+/// Four decimals, as a plain number JavaScript reads back (the page's
+/// metrics, readout and chart summaries); very small or large values in
+/// scientific notation (a diverging loss is 1e38, not 39 digits), and words
+/// for what is not a number: at most 12 characters.
 pub fn number(x: f64) -> String {
-    if x != 0.0 && x.abs() < 1e-3 {
+    if x.is_nan() {
+        "not a number".into()
+    } else if x.is_infinite() {
+        (if x > 0.0 { "infinite" } else { "-infinite" }).into()
+    } else if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) {
         format!("{x:.3e}")
     } else {
         format!("{x:.4}")
@@ -152,7 +161,7 @@ pub fn number(x: f64) -> String {
 /// Other seeds' runs faint behind the run's train and test accuracy, which
 /// carry the min-max band over every seed.
 fn accuracy_curves(f: &Frame) -> Vec<Curve> {
-    let mut curves = Vec::new();
+    let mut curves = previous_curves(f, |p| (&p.train_acc, &p.test_acc));
     for (train, test) in &f.seed_runs {
         curves.push(Curve::new("", TRAIN, train.clone()).faint());
         curves.push(Curve::new("", TEST, test.clone()).faint().dashed());
@@ -160,6 +169,18 @@ fn accuracy_curves(f: &Frame) -> Vec<Curve> {
     curves.push(Curve::new("train", TRAIN, f.train_acc.clone()).with_band(f.train_band.clone()));
     curves.push(Curve::new("test", TEST, f.test_acc.clone()).with_band(f.test_band.clone()).dashed());
     curves
+}
+
+/// The previous run's train and test curves (`pick`), faint and behind,
+/// keyed once with how it differed.
+fn previous_curves(f: &Frame, pick: fn(&Previous) -> (&Points, &Points)) -> Vec<Curve> {
+    let Some(p) = &f.previous else { return Vec::new() };
+    let (train, test) = pick(p);
+    let faded = |label: &str, color: RGBColor, points: &Points| Curve {
+        opacity: 0.35,
+        ..Curve::new(label, color, points.clone()).faint()
+    };
+    vec![faded("", TRAIN, train), faded(&p.label, TEST, test)]
 }
 
 /// The run's checkpoints as one trail, the scrubbed one ringed.

@@ -10,10 +10,10 @@ pub mod cpu;
 pub mod gpu;
 
 use crate::config::RunConfig;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Train and test loss and accuracy after `step` updates (counted from 1).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     pub step: u32,
     pub train_loss: f64,

@@ -105,6 +105,13 @@ impl Driver {
         }
     }
 
+    /// A run that already happened (`history`, kept by the page): it has
+    /// nothing left to do but be shown and exported.
+    pub fn finished(history: History) -> Driver {
+        let config = history.config.clone();
+        Driver { history, ..Driver::new(&config, "", Measuring::Off) }
+    }
+
     /// Also keeps the activations (train and all p^2) at `steps`.
     pub fn capturing(mut self, steps: &[u32]) -> Driver {
         self.captures = steps.iter().copied().filter(|&s| s >= 1 && s <= self.config().steps).collect();

@@ -4,7 +4,7 @@
 use crate::analysis::smooth;
 use crate::config::RunConfig;
 use crate::engine::StepRecord;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Train accuracy at which a run has memorised its training set.
 pub const MEMORISED: f64 = 0.99;
@@ -13,7 +13,7 @@ pub const GROKKED: f64 = 0.95;
 
 /// The progress measures at one step: O-information (bits) of the most
 /// synergistic multiplet (the minimum) and the most redundant (the maximum).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Measures {
     pub step: u32,
     pub synergy: f64,
@@ -26,7 +26,7 @@ pub struct Measures {
     pub labels: Vec<usize>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct History {
     pub config: RunConfig,
     /// The configuration as a query string (reproduces the run).
@@ -37,7 +37,7 @@ pub struct History {
     pub checkpoints: Vec<Measures>,
     /// The first step whose loss was not finite; the run stops there
     /// (JSON has no NaN, so divergence is stated, not encoded).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diverged_at: Option<u32>,
 }
 
@@ -109,6 +109,11 @@ impl History {
             test_loss: smooth::ema(&smooth::min_max(&log_loss), smooth::EMA_ALPHA),
         }
     }
+
+    /// Reads back what `run::to_json` wrote (the page keeps its last run so).
+    pub fn from_json(json: &str) -> Result<History, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
 }
 
 /// A history's checkpoint curves, each in [0, 1] (NaN where undefined),
@@ -141,6 +146,8 @@ mod tests {
         assert_eq!(h.diverged_at, Some(3));
         let json = serde_json::to_string(&h).unwrap();
         assert!(json.contains("\"diverged_at\":3") && !json.contains("NaN"), "{json}");
+        let back = History::from_json(&json).unwrap();
+        assert_eq!((back.steps, back.diverged_at, back.config), (h.steps.clone(), Some(3), h.config.clone()));
         assert_eq!(h.first_step(|r| r.test_acc, 0.2), Some(2));
         assert_eq!((h.memorised_at(), h.grokked_at()), (None, None));
     }

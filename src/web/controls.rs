@@ -104,7 +104,8 @@ fn widget(key: &str) -> HtmlElement {
             i.set_step("any");
             i.into()
         }
-        Kind::Choice(names) => {
+        // No configuration key is a list (only the page's `hide`, which has no control here).
+        Kind::Choice(names) | Kind::List(names) => {
             let s: HtmlSelectElement = create("select");
             for n in names() {
                 let o: Element = create("option");
@@ -129,7 +130,7 @@ pub fn fill(c: &RunConfig) {
         match kind {
             Kind::Flag => by_id::<HtmlInputElement>(key).set_checked(v == "true"),
             Kind::Int(..) | Kind::Real { .. } => by_id::<HtmlInputElement>(key).set_value(&v),
-            Kind::Choice(_) => by_id::<HtmlSelectElement>(key).set_value(&v),
+            Kind::Choice(_) | Kind::List(_) => by_id::<HtmlSelectElement>(key).set_value(&v),
         }
     }
 }
@@ -141,7 +142,7 @@ pub fn query() -> String {
             let v = match kind {
                 Kind::Flag => (if by_id::<HtmlInputElement>(key).checked() { "1" } else { "0" }).to_string(),
                 Kind::Int(..) | Kind::Real { .. } => by_id::<HtmlInputElement>(key).value(),
-                Kind::Choice(_) => by_id::<HtmlSelectElement>(key).value(),
+                Kind::Choice(_) | Kind::List(_) => by_id::<HtmlSelectElement>(key).value(),
             };
             format!("{key}={}", js_sys::encode_uri_component(&v))
         })

@@ -45,15 +45,54 @@ pub fn metric(name: &str, value: &str) {
     }
 }
 
-/// Adds a line to `#message`, the visible place for errors and warnings.
+thread_local! {
+    /// `#message`'s lines: (kind, latest words, how many times).
+    static MESSAGES: std::cell::RefCell<Vec<(String, String, u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Adds a line to `#message`, the visible place for errors and warnings;
+/// the same line again only counts up ("… (×2)").
 pub fn message(line: &str) {
-    let el: Element = by_id("message");
-    let old = el.text_content().unwrap_or_default();
-    let joined = if old.is_empty() { line.to_string() } else { format!("{old}\n{line}") };
-    el.set_text_content(Some(&joined));
+    message_kind(line, line);
+}
+
+/// A line of `kind` in `#message`: one line per kind, showing the latest
+/// words and how often it happened, so a cause repeated at every
+/// checkpoint never floods the page.
+pub fn message_kind(kind: &str, line: &str) {
+    MESSAGES.with(|m| {
+        let mut m = m.borrow_mut();
+        match m.iter_mut().find(|(k, ..)| k == kind) {
+            Some(entry) => {
+                entry.1 = line.to_string();
+                entry.2 += 1;
+            }
+            None => m.push((kind.to_string(), line.to_string(), 1)),
+        }
+    });
+    show_messages();
+}
+
+/// Takes the line of `kind` off `#message` (a later line says it better).
+pub fn retract(kind: &str) {
+    MESSAGES.with(|m| m.borrow_mut().retain(|(k, ..)| k != kind));
+    show_messages();
+}
+
+fn show_messages() {
+    let joined = MESSAGES.with(|m| {
+        let lines: Vec<String> = m
+            .borrow()
+            .iter()
+            .map(|(_, line, n)| if *n > 1 { format!("{line} (×{n})") } else { line.clone() })
+            .collect();
+        lines.join("\n")
+    });
+    text("message", &joined);
 }
 
 pub fn clear_message() {
+    MESSAGES.with(|m| m.borrow_mut().clear());
     text("message", "");
 }
 

@@ -5,7 +5,7 @@
 use super::dom::{self, message, metric, now_ms, text};
 use super::player::{fail, set_state, stale, State};
 use super::view::{self, ALL_CHARTS, STEP_CHARTS};
-use super::{analyst, with};
+use super::{analyst, lesson, with};
 use crate::config::RunConfig;
 use crate::engine::{self, gpu::Gpu, Engine};
 use crate::run::driver::{perform, Action, Deadline, Driver, Job, Measuring};
@@ -25,11 +25,23 @@ pub struct Runs {
     /// The device the run trains on, for the sub-network's retraining.
     pub device: Option<Gpu>,
     analyst: Option<web_sys::Worker>,
+    /// Checkpoints failed in a row; three before any succeeded mean the
+    /// configuration cannot be measured (too few samples or neurons).
+    failures: u32,
+    /// The run trains on without progress measures.
+    unmeasurable: bool,
 }
 
 impl Runs {
     pub fn new(config: &RunConfig) -> Runs {
-        Runs { driver: measured(config, ""), others: Vec::new(), device: None, analyst: None }
+        Runs {
+            driver: measured(config, ""),
+            others: Vec::new(),
+            device: None,
+            analyst: None,
+            failures: 0,
+            unmeasurable: false,
+        }
     }
 
     /// Back to step 0 with `config`.
@@ -58,6 +70,10 @@ fn measured(config: &RunConfig, backend: &str) -> Driver {
 /// replaced.
 pub async fn drive(run: u32) {
     let (config, page) = with(|a| (a.config.clone(), a.page.clone()));
+    if page.backend != Backend::Cpu {
+        // Shader compilation can take a software GPU most of a minute: say what the wait is.
+        text("state-label", "Preparing the GPU (compiling shaders)…");
+    }
     let Some(gpu) = choose_gpu(page.backend).await else { return };
     if stale(run) {
         return;
@@ -84,10 +100,16 @@ pub async fn drive(run: u32) {
 /// The device `backend` asks for (`Some(None)`: the CPU engine), saying why
 /// when it is not the one asked for; None when the run cannot start.
 async fn choose_gpu(backend: Backend) -> Option<Option<Gpu>> {
-    let request = match backend {
+    let mut request = match backend {
         Backend::Cpu => None,
         _ => Some(Gpu::request().await),
     };
+    if let Some(Ok(g)) = &mut request {
+        // wgpu names the browser's adapter "BrowserWebGpu"; the browser may say which it is.
+        if let Some(name) = adapter_name().await {
+            g.adapter = name;
+        }
+    }
     let unavailable = request.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string());
     match (backend.decide(request), unavailable) {
         (Ok((gpu, _)), Some(e)) => {
@@ -107,6 +129,32 @@ async fn choose_gpu(backend: Backend) -> Option<Option<Gpu>> {
             None
         }
     }
+}
+
+/// What the browser says of its WebGPU adapter (`GPUAdapter.info`, or
+/// `requestAdapterInfo()` in older browsers): description, vendor,
+/// architecture, device, those it gives. Through Reflect: web-sys' WebGPU
+/// types need an unstable cfg.
+async fn adapter_name() -> Option<String> {
+    use js_sys::{Function, Promise, Reflect};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let call = |target: &wasm_bindgen::JsValue, method: &str| -> Option<Promise> {
+        let f: Function = Reflect::get(target, &method.into()).ok()?.dyn_into().ok()?;
+        f.call0(target).ok()?.dyn_into().ok()
+    };
+    let gpu = Reflect::get(&web_sys::window()?.navigator(), &"gpu".into()).ok().filter(|g| g.is_object())?;
+    let adapter = JsFuture::from(call(&gpu, "requestAdapter")?).await.ok().filter(|a| a.is_object())?;
+    let info = match Reflect::get(&adapter, &"info".into()) {
+        Ok(i) if i.is_object() => i,
+        _ => JsFuture::from(call(&adapter, "requestAdapterInfo")?).await.ok()?,
+    };
+    let parts: Vec<String> = ["description", "vendor", "architecture", "device"]
+        .iter()
+        .filter_map(|k| Reflect::get(&info, &(*k).into()).ok()?.as_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// An engine and a driver per seed (seed, seed+1, ...), and the engine line.
@@ -133,6 +181,8 @@ fn start_engines(config: &RunConfig, seeds: u32, backend: Backend, gpu: Option<G
     metric("seeds", &seeds.to_string());
     let cpu_why = if backend == Backend::Cpu { "chosen with backend=cpu" } else { "WebGPU unavailable" };
     text("adapter", &if kind == "webgpu" { engines[0].describe() } else { format!("CPU ({cpu_why})") });
+    // A software GPU chosen with backend=gpu: the CPU engine is one click away.
+    dom::show("use-cpu", kind == "webgpu" && crate::run::backend::is_software(&engines[0].describe()));
     Some(engines)
 }
 
@@ -178,6 +228,8 @@ async fn frame(run: u32, query: &str, want: u32, engines: &mut [Engine]) -> Resu
 /// run diverged (and is now stopped).
 fn shown(first: bool, trained: u32) -> bool {
     if first {
+        // The preparation is over: the state's own words again.
+        set_state(with(|a| a.player.state));
         // Page load (navigation start) to the first trained step, for the benchmarks.
         dom::body().dataset().set("firstStepMs", &format!("{:.0}", now_ms())).ok();
     }
@@ -188,6 +240,7 @@ fn shown(first: bool, trained: u32) -> bool {
     });
     if let Some(r) = last {
         view::publish(&r);
+        lesson::check();
         if grokked.is_some_and(|g| g > r.step.saturating_sub(trained)) {
             metric("grok_step", &grokked.unwrap_or(0).to_string());
         }
@@ -223,6 +276,11 @@ async fn step_others(run: u32, k: u32, engines: &mut [Engine]) -> Result<(), Str
 /// Hands a checkpoint's activations to the worker (started on first use).
 fn measure(run: u32, query: &str, job: Job) {
     let step = job.step;
+    if with(|a| a.runs.unmeasurable) {
+        // Already said once: this configuration is not measured.
+        with(|a| a.runs.driver.measured(step, Err("not measurable".into())));
+        return;
+    }
     let sent = with(|a| {
         if a.runs.analyst.is_none() {
             a.runs.analyst = Some(analyst::spawn(received)?);
@@ -232,7 +290,7 @@ fn measure(run: u32, query: &str, job: Job) {
     if let Err(e) = sent {
         let why = format!("the analysis could not start ({e:?})");
         with(|a| a.runs.driver.measured(step, Err(why.clone())));
-        message(&format!("The checkpoint at step {step} was not measured: {why}."));
+        dom::message_kind("analysis-start", &format!("The checkpoint at step {step} was not measured: {why}."));
     }
 }
 
@@ -244,9 +302,31 @@ fn received(d: analyst::Done) {
     let failed = d.result.as_ref().err().cloned();
     let entered = with(|a| a.runs.driver.measured(d.step, d.result));
     if let Some(e) = failed {
-        message(&format!("A checkpoint's analysis failed: {e}"));
+        analysis_failed(&e);
+    } else {
+        with(|a| a.runs.failures = 0);
     }
     if let Some(cp) = entered.last() {
         view::publish_measures(cp);
+        lesson::check();
+    }
+}
+
+/// One line however often the analysis fails; when it has never worked on
+/// this configuration, it stops and says so once.
+fn analysis_failed(e: &str) {
+    let hopeless = with(|a| {
+        a.runs.failures += 1;
+        a.runs.unmeasurable = a.runs.failures >= 3 && a.runs.driver.history().checkpoints.is_empty();
+        a.runs.unmeasurable
+    });
+    if hopeless {
+        dom::retract("analysis");
+        message(&format!(
+            "The progress measures cannot be computed for this configuration (too few samples or neurons: {e}); \
+             training goes on without them."
+        ));
+    } else {
+        dom::message_kind("analysis", &format!("A checkpoint's analysis failed: {e}"));
     }
 }

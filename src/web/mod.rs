@@ -8,7 +8,8 @@
 //!
 //! One module per job: `settings` (URL, controls, link), `player` (start,
 //! pause, step, reset), `driver` (the run's task and the worker's results),
-//! `view` (metrics, charts, readout), `subnet` (the sub-network experiment).
+//! `view` (metrics, charts, readout), `subnet` (the sub-network experiment),
+//! `saved` (the last run across reloads), `lesson` (a class's pauses).
 
 mod analyst;
 mod controls;
@@ -16,8 +17,10 @@ mod dom;
 mod driver;
 mod export;
 mod hidpi;
+mod lesson;
 mod player;
 mod projector;
+mod saved;
 mod settings;
 mod subnet;
 mod view;
@@ -37,6 +40,10 @@ struct App {
     runs: driver::Runs,
     view: view::View,
     subnet: Option<subnet::SubnetRun>,
+    /// Settings waiting for "Apply and restart" while a run goes on.
+    pending: Option<(RunConfig, PageSettings)>,
+    /// The lesson's moments already paused at in this run (`lesson=1`).
+    lesson: lesson::Seen,
 }
 
 thread_local! {
@@ -62,6 +69,8 @@ pub fn main() {
             player: player::Player::default(),
             view: view::View::default(),
             subnet: None,
+            pending: None,
+            lesson: lesson::Seen::default(),
         })
     });
     settings::wire();
@@ -70,8 +79,11 @@ pub fn main() {
     export::wire();
     projector::wire();
     subnet::wire();
+    saved::wire();
+    lesson::wire();
     settings::show();
     player::set_state(player::State::Idle);
+    saved::restore();
     wasm_bindgen_futures::spawn_local(view::render_loop());
     if autostart {
         player::start();

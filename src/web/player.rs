@@ -2,7 +2,7 @@
 //! they move between (`data-state` for the tests).
 
 use super::dom::{self, message, on, on_click, text};
-use super::{driver, subnet, view, with};
+use super::{driver, lesson, saved, subnet, view, with};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
 
@@ -98,7 +98,13 @@ pub fn set_state(s: State) {
             _ => "Start",
         },
     );
+    // One way to start again after a failure: the recovery's Restart, not "Run again" beside it.
+    dom::show("start", s != State::Error);
     dom::show("recover", s == State::Error);
+    if matches!(s, State::Paused | State::Done | State::Error) {
+        // The last run survives a reload.
+        saved::keep(&with(|a| crate::run::to_json(a.runs.driver.history())));
+    }
     let measured = with(|a| !a.runs.driver.history().checkpoints.is_empty());
     dom::show("subnetwork", s == State::Done && measured);
 }
@@ -145,16 +151,26 @@ fn step_once() {
 
 /// Back to step 0 with the current settings; any running engine is dropped.
 pub fn reset() {
-    with(|a| {
+    let kept = with(|a| {
         a.player.run += 1;
         a.player.driving = false;
         a.player.single_steps = 0;
+        let kept = !a.runs.driver.history().steps.is_empty();
+        if kept {
+            // Never lost: the run stays on the charts, faint, beside the next one.
+            a.view.previous = Some(a.runs.driver.history().clone());
+        }
         a.runs.restart(&a.config);
         a.subnet = None;
         a.view.forget();
+        kept
     });
+    if kept {
+        saved::note_previous();
+    }
     view::clear();
     subnet::clear();
+    lesson::clear();
     set_state(State::Idle);
 }
 

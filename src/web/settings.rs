@@ -55,6 +55,12 @@ pub fn wire() {
         player::start();
     });
     on_click("copy", copy_link);
+    on_click("use-cpu", || {
+        let (config, page) = with(|a| (a.config.clone(), PageSettings { backend: Backend::Cpu, ..a.page.clone() }));
+        commit(config, page);
+        player::start();
+    });
+    wire_confirm();
 }
 
 /// One button per preset, each applying its configuration.
@@ -72,9 +78,30 @@ fn presets() {
         b.append_child(&name).ok();
         b.append_child(&blurb).ok();
         on(&b, "click", move |_: web_sys::Event| {
-            apply(RunConfig::from_preset(p.name).expect("a listed preset"));
+            let c = with(|a| keep_size(p.name, &a.config));
+            apply(c);
         });
         presets.append_child(&b).ok();
+    }
+}
+
+/// The preset `name` with the task's size (`p`, `hidden`) kept where it was
+/// changed from the default: a preset click compares weight decay or
+/// init scale, it does not throw away a smaller network chosen for the class.
+fn keep_size(name: &str, now: &RunConfig) -> RunConfig {
+    let preset = RunConfig::from_preset(name).expect("a listed preset");
+    let default = RunConfig::default();
+    let mut c = preset.clone();
+    if now.p != default.p {
+        c.p = now.p;
+    }
+    if now.hidden != default.hidden {
+        c.hidden = now.hidden;
+    }
+    if c.validate().is_ok() {
+        c
+    } else {
+        preset
     }
 }
 
@@ -85,21 +112,63 @@ fn page_changed(key: &str, resets: bool) {
         Some(select) => select.value(),
         None => element.unchecked_ref::<HtmlInputElement>().value(),
     };
-    let checked = with(|a| url::set_page(&mut a.page, key, &value));
-    if let Err(e) = &checked {
-        message(&format!("Ignored {e}."));
-    }
-    show();
-    if resets && checked.is_ok() {
-        player::reset();
+    let (config, mut page) = with(|a| (a.config.clone(), a.page.clone()));
+    match url::set_page(&mut page, key, &value) {
+        Err(e) => {
+            message(&format!("Ignored {e}."));
+            show();
+        }
+        Ok(()) if resets => propose(config, page),
+        Ok(()) => {
+            with(|a| a.page = page);
+            show();
+        }
     }
 }
 
-/// A new configuration from a control or a preset: show it, write the URL, reset.
+/// A new configuration from a control or a preset.
 fn apply(c: RunConfig) {
-    with(|a| a.config = c);
+    let page = with(|a| a.page.clone());
+    propose(c, page);
+}
+
+/// New settings that start the run again: at once unless a run is going
+/// on, which the page does not throw away without asking.
+fn propose(config: RunConfig, page: PageSettings) {
+    if with(|a| a.player.state) != player::State::Running {
+        return commit(config, page);
+    }
+    with(|a| a.pending = Some((config, page)));
+    dom::show("confirm", true);
+}
+
+/// Shows the settings, writes the URL, and starts from step 0 (the run so
+/// far stays on the charts as the previous run).
+fn commit(config: RunConfig, page: PageSettings) {
+    with(|a| {
+        a.config = config;
+        a.page = page;
+        a.pending = None;
+    });
+    dom::show("confirm", false);
     show();
     player::reset();
+}
+
+/// The confirmation's two answers.
+fn wire_confirm() {
+    on_click("confirm-apply", || {
+        if let Some((config, page)) = with(|a| a.pending.take()) {
+            commit(config, page);
+            player::start();
+        }
+    });
+    on_click("confirm-keep", || {
+        with(|a| a.pending = None);
+        dom::show("confirm", false);
+        // The controls show the running run's settings again.
+        show();
+    });
 }
 
 /// The settings everywhere they appear: controls, URL, command line, link.
@@ -114,6 +183,27 @@ pub fn show() {
     text("steps-total", &config.steps.to_string());
     text("command", &format!("grokscope train \"{}\"", url::to_query(&config)));
     mark_preset(&config);
+    hide(&page.hide);
+    teaching(&config);
+}
+
+/// `hide=`: the page's parts (`data-part` in index.html) a class link leaves out.
+fn hide(parts: &[&str]) {
+    let list = dom::document().query_selector_all("[data-part]").expect("a selector");
+    for i in 0..list.length() {
+        if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let part = e.get_attribute("data-part").unwrap_or_default();
+            e.set_hidden(parts.contains(&part.as_str()));
+        }
+    }
+}
+
+/// The explanation speaks of this run's operation and training fraction.
+fn teaching(c: &RunConfig) {
+    text("teach-op", c.op.symbol());
+    let train = (c.frac * 100.0 * 10.0).round() / 10.0;
+    text("teach-frac", &format!("{train} %"));
+    text("teach-test", &format!("{} %", ((100.0 - train) * 10.0).round() / 10.0));
 }
 
 /// The address bar and the link box show `query`.
@@ -134,7 +224,7 @@ fn mark_preset(config: &RunConfig) {
     for i in 0..list.length() {
         if let Some(b) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
             let name = b.get_attribute("data-preset").unwrap_or_default();
-            let same = RunConfig::from_preset(&name).is_some_and(|p| p == *config);
+            let same = RunConfig::from_preset(&name).is_some() && keep_size(&name, config) == *config;
             b.set_attribute("aria-pressed", if same { "true" } else { "false" }).ok();
         }
     }

@@ -6,9 +6,11 @@ use super::hidpi::{self, Scaled};
 use super::with;
 pub use crate::charts::number;
 use crate::charts::{Chart, Frame, StepAt};
+use crate::config::RunConfig;
 use crate::engine::StepRecord;
 use crate::run::history::{History, Measures};
 use crate::run::phases;
+use crate::url;
 use plotters::coord::Shift;
 use plotters::prelude::DrawingArea;
 use web_sys::{HtmlCanvasElement, MouseEvent};
@@ -40,6 +42,8 @@ pub struct View {
     step_at: Vec<Option<StepAt>>,
     /// Time and step of the last steps-per-second sample.
     rate: (f64, u32),
+    /// The run before the current one, drawn faint for comparison.
+    pub previous: Option<History>,
 }
 
 impl Default for View {
@@ -51,6 +55,7 @@ impl Default for View {
             drawn_at: 0.0,
             step_at: Chart::ALL.iter().map(|_| None).collect(),
             rate: (0.0, 0),
+            previous: None,
         }
     }
 }
@@ -193,9 +198,21 @@ pub async fn render_loop() {
     }
 }
 
-/// What the charts show now.
+/// What the charts show now, with the previous run faint behind it.
 pub fn frame() -> Frame {
-    with(|a| Frame::with_seeds(a.runs.driver.history(), &a.runs.other_histories(), a.view.cursor, POINTS))
+    with(|a| {
+        let frame = Frame::with_seeds(a.runs.driver.history(), &a.runs.other_histories(), a.view.cursor, POINTS);
+        let label = a.view.previous.as_ref().map(|p| previous_label(&p.config, &a.config));
+        // The previous run's key entry, for the tests too (`data-previous`).
+        match &label {
+            Some(l) => drop(dom::body().dataset().set("previous", l)),
+            None => dom::body().dataset().delete("previous"),
+        }
+        match (&a.view.previous, label) {
+            (Some(p), Some(l)) => frame.with_previous(p, l, POINTS),
+            _ => frame,
+        }
+    })
 }
 
 fn draw() {
@@ -230,6 +247,21 @@ fn summarise(c: Chart, f: &Frame) {
     let words = c.summary(f);
     if by_id::<web_sys::Element>(&id).text_content().as_deref() != Some(words.as_str()) {
         text(&id, &words);
+    }
+}
+
+/// The previous run's key entry: its settings where they differ from `now`'s.
+fn previous_label(before: &RunConfig, now: &RunConfig) -> String {
+    let changed: Vec<String> = url::keys()
+        .filter_map(|k| {
+            let (was, is) = (url::value(before, k)?, url::value(now, k)?);
+            (was != is).then(|| format!("{k}={was}"))
+        })
+        .collect();
+    match changed.len() {
+        0 => "previous run (same settings)".into(),
+        1..=3 => format!("previous: {}", changed.join(", ")),
+        _ => format!("previous: {}, …", changed[..3].join(", ")),
     }
 }
 

@@ -4,6 +4,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { projectorChecks } from './projector.mjs';
+import { classChecks } from './class.mjs';
 
 const [base, fpQuery, fpNative] = process.argv.slice(2);
 const artifacts = 'tests/artifacts';
@@ -343,6 +344,7 @@ await check('phone-layout', async (page) => {
 }, { width: 390, height: 844 });
 
 await projectorChecks({ check, assert, base, artifacts, metric, state, finish, runToDone, painted, browser });
+await classChecks({ check, assert, base, artifacts, metric, state, finish, runToDone, painted });
 await browser.close();
 for (const [k, r] of Object.entries(timings)) {
   console.log(`speed ${k}: first step ${r.firstStepMs} ms after navigation, ${r.rate} steps/s${r.frameGap ? `, longest frame gap ${r.frameGap.toFixed(0)} ms` : ''}`);
