@@ -243,7 +243,40 @@ pub fn value(c: &RunConfig, key: &str) -> Option<String> {
 pub fn set_page(page: &mut PageSettings, key: &str, value: &str) -> Result<(), ParamError> {
     let error = |reason: String| ParamError { key: key.into(), value: value.into(), reason };
     let param = PAGE_PARAMS.iter().find(|p| p.key == key).ok_or_else(|| error("not a page setting".into()))?;
-    (param.set)(page, value).map_err(error)
+    set_nearest(param, page, value).map_err(error)
+}
+
+/// What an error's reason says when the nearest allowed value was taken.
+pub const NEAREST: &str = "; using the nearest, ";
+
+impl ParamError {
+    /// Whether the nearest allowed value was taken (else the default was kept).
+    pub fn took_nearest(&self) -> bool {
+        self.reason.contains(NEAREST)
+    }
+}
+
+/// Sets `param` of `target` from `value`; a number out of range takes the
+/// nearest allowed value (`hidden=5000` gives 512, not the default), and is
+/// still reported, saying so.
+fn set_nearest<T>(param: &Param<T>, target: &mut T, value: &str) -> Result<(), String> {
+    (param.set)(target, value).or_else(|reason| match nearest(param.kind, value) {
+        Some(n) if (param.set)(target, &n).is_ok() => Err(format!("{reason}{NEAREST}{n}")),
+        _ => Err(reason),
+    })
+}
+
+/// The allowed value nearest to a number outside `kind`'s range (None: not
+/// a number, inside the range, or below an excluded lower bound).
+fn nearest(kind: Kind, value: &str) -> Option<String> {
+    let x: f64 = value.trim().parse().ok().filter(|x: &f64| x.is_finite())?;
+    match kind {
+        Kind::Int(lo, _) if x < lo as f64 => Some(lo.to_string()),
+        Kind::Int(_, hi) if x > hi as f64 => Some(hi.to_string()),
+        Kind::Real { lo, lo_open: false, .. } if x < lo => Some(lo.to_string()),
+        Kind::Real { hi, .. } if x > hi => Some(hi.to_string()),
+        _ => None,
+    }
 }
 
 /// The result of reading a query leniently: every good parameter honoured,
@@ -280,8 +313,10 @@ fn read(query: &str, page: bool) -> Parsed {
     let page_params = if page { PAGE_PARAMS } else { &[] };
     for (key, value) in pairs.into_iter().filter(|(k, _)| k != "preset") {
         let result = match (PARAMS.iter().find(|p| p.key == key), page_params.iter().find(|p| p.key == key)) {
+            // The page takes the nearest allowed value; the command line refuses.
+            (Some(param), _) if page => set_nearest(param, &mut config, &value),
             (Some(param), _) => (param.set)(&mut config, &value),
-            (None, Some(param)) => (param.set)(&mut settings, &value),
+            (None, Some(param)) => set_nearest(param, &mut settings, &value),
             (None, None) => {
                 let known: Vec<&str> = keys().chain(page_params.iter().map(|p| p.key)).collect();
                 Err(format!("unknown parameter; known: {}", known.join(", ")))
@@ -343,9 +378,14 @@ fn diffs<T>(table: &[Param<T>], base: &T, x: &T) -> Vec<String> {
         .collect()
 }
 
-/// The shortest query that reproduces `c`: the preset with the fewest
-/// differences, then those differences in table order.
+/// The query that reproduces `c`: a preset's name when `c` is that preset,
+/// else the shortest: the preset with the fewest differences, then those
+/// differences in table order.
 pub fn to_query(c: &RunConfig) -> String {
+    // A preset's own settings keep its name (a link to wd2 says so).
+    if let Some(p) = PRESETS.iter().find(|p| RunConfig::from_preset(p.name).is_some_and(|b| &b == c)) {
+        return format!("preset={}", p.name);
+    }
     let mut best = diffs(PARAMS, &RunConfig::default(), c);
     for p in PRESETS {
         let mut d = diffs(PARAMS, &RunConfig::from_preset(p.name).unwrap(), c);
@@ -431,7 +471,8 @@ mod tests {
         let q = to_query(&c);
         assert!(q.starts_with("preset=alpha8&"), "{q}");
         assert_eq!(parse(&q).unwrap(), c);
-        assert_eq!(to_query(&RunConfig::default()), "");
+        assert_eq!(to_query(&RunConfig::default()), "preset=wd2", "a preset keeps its name");
+        assert_eq!(to_query(&RunConfig { p: 31, ..RunConfig::default() }), "p=31");
     }
 
     #[test]
@@ -464,13 +505,17 @@ mod tests {
         assert_eq!(
             errors,
             [
-                "parameter 'speed' = '99': expected an integer from 1 to 64",
-                "parameter 'seeds' = '0': expected an integer from 1 to 5",
+                "parameter 'speed' = '99': expected an integer from 1 to 64; using the nearest, 64",
+                "parameter 'seeds' = '0': expected an integer from 1 to 5; using the nearest, 1",
                 "parameter 'backend' = 'vulkan': expected one of auto, gpu, cpu",
                 "parameter 'autostart' = 'yes': expected 1, 0, true or false",
             ]
         );
-        assert_eq!((parsed.page, parsed.config.seed), (PageSettings::default(), 2));
+        assert_eq!((parsed.page, parsed.config.seed), (PageSettings { speed: 64, ..PageSettings::default() }, 2));
+        let c = parse_lenient("hidden=5000&lr=0&wd=5000&beta1=-1").config;
+        // The nearest allowed value where there is one; lr's lower bound 0 is excluded.
+        assert_eq!((c.hidden, c.lr, c.wd, c.beta1), (512, RunConfig::default().lr, 1000.0, 0.0));
+        assert!(parse("hidden=5000").is_err(), "the command line refuses what the page clamps");
     }
 
     #[test]
@@ -490,15 +535,14 @@ mod tests {
         assert_eq!(q, "p=31&backend=cpu&speed=3&seeds=2&autostart=true");
         let parsed = parse_lenient(&q);
         assert_eq!((parsed.config, parsed.page), (c, page));
-        assert_eq!(to_page_query(&RunConfig::default(), &PageSettings::default()), "");
+        assert_eq!(to_page_query(&RunConfig::default(), &PageSettings::default()), "preset=wd2");
         assert!(matches!(kind("speed"), Some(Kind::Int(1, 64))));
         let mut page = PageSettings::default();
-        assert_eq!(
-            set_page(&mut page, "seeds", "9").unwrap_err().to_string(),
-            "parameter 'seeds' = '9': expected an integer from 1 to 5"
-        );
+        let e = set_page(&mut page, "seeds", "9").unwrap_err();
+        assert_eq!(e.to_string(), "parameter 'seeds' = '9': expected an integer from 1 to 5; using the nearest, 5");
+        assert!(e.took_nearest() && !set_page(&mut page, "seeds", "x").unwrap_err().took_nearest());
         set_page(&mut page, "backend", "gpu").unwrap();
-        assert_eq!(page, PageSettings { backend: Backend::Gpu, ..PageSettings::default() });
+        assert_eq!(page, PageSettings { backend: Backend::Gpu, seeds: 5, ..PageSettings::default() });
     }
 
     #[test]
@@ -507,7 +551,7 @@ mod tests {
         let page = PageSettings { hide: vec!["settings", "teaching"], lesson: true, ..PageSettings::default() };
         assert_eq!(parsed.page, page);
         let q = to_page_query(&RunConfig::default(), &page);
-        assert_eq!(q, "hide=settings%2Cteaching&lesson=true");
+        assert_eq!(q, "preset=wd2&hide=settings%2Cteaching&lesson=true");
         assert_eq!(parse_lenient(&q).page, page);
         let bad = parse_lenient("hide=settings,menu").errors;
         assert_eq!(bad[0].reason, "expected a comma list of settings, presets, share, export, teaching, status");

@@ -68,7 +68,7 @@ pub fn restore() {
     let last = h.steps.last().map_or(0, |r| r.step);
     let finished = last >= h.config.steps || h.diverged_at.is_some();
     let same = with(|a| a.config == h.config && !a.page.autostart);
-    let what = format!("{} steps of \"{}\"", last, if h.query.is_empty() { "the defaults" } else { &h.query });
+    let what = format!("{} steps of \"{}\"", last, h.query);
     show("saved", true);
     if finished && same {
         text("saved-note", &format!("Restored the last run from this browser ({what}), finished."));

@@ -26,7 +26,15 @@ pub fn from_url(search: &str) -> (RunConfig, PageSettings) {
 
 fn ignored(errors: &[url::ParamError]) {
     for e in errors {
-        message(&format!("Ignored {e}; using the default instead."));
+        message(&explain(e));
+    }
+}
+
+/// A refused or adjusted value, for people.
+fn explain(e: &url::ParamError) -> String {
+    match e.took_nearest() {
+        true => format!("Adjusted {e}."),
+        false => format!("Ignored {e}; using the default instead."),
     }
 }
 
@@ -113,13 +121,14 @@ fn page_changed(key: &str, resets: bool) {
         None => element.unchecked_ref::<HtmlInputElement>().value(),
     };
     let (config, mut page) = with(|a| (a.config.clone(), a.page.clone()));
-    match url::set_page(&mut page, key, &value) {
-        Err(e) => {
-            message(&format!("Ignored {e}."));
-            show();
-        }
-        Ok(()) if resets => propose(config, page),
-        Ok(()) => {
+    let result = url::set_page(&mut page, key, &value);
+    if let Err(e) = &result {
+        message(&explain(e));
+    }
+    match result {
+        Err(e) if !e.took_nearest() => show(),
+        _ if resets => propose(config, page),
+        _ => {
             with(|a| a.page = page);
             show();
         }
@@ -181,7 +190,12 @@ pub fn show() {
     text("speed-value", &page.speed.to_string());
     link(&url::to_page_query(&config, &page));
     text("steps-total", &config.steps.to_string());
-    text("command", &format!("grokscope train \"{}\"", url::to_query(&config)));
+    // The same engine choice on the command line, where it is not the default.
+    let backend = match page.backend {
+        crate::run::Backend::Auto => String::new(),
+        b => format!(" --backend {}", b.name()),
+    };
+    text("command", &format!("grokscope train \"{}\"{backend}", url::to_query(&config)));
     mark_preset(&config);
     hide(&page.hide);
     teaching(&config);

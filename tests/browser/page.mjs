@@ -166,13 +166,15 @@ await check('bad-parameters-are-named-not-injected', async (page) => {
 });
 
 await check('page-settings-are-checked-like-the-others', async (page) => {
-  await page.goto(`${base}?p=23&hidden=32&speed=99&backend=vulkan&autostart=yes&seeds=2`);
+  await page.goto(`${base}?p=23&hidden=5000&speed=99&backend=vulkan&autostart=yes&seeds=2`);
   await page.waitForFunction(() => document.body.dataset.state === 'idle');
   const msg = await page.textContent('#message');
-  for (const line of ["parameter 'speed' = '99': expected an integer from 1 to 64", "parameter 'backend' = 'vulkan': expected one of auto, gpu, cpu", "parameter 'autostart' = 'yes'"]) {
+  for (const line of ["parameter 'speed' = '99': expected an integer from 1 to 64; using the nearest, 64", "parameter 'hidden' = '5000'", "parameter 'backend' = 'vulkan': expected one of auto, gpu, cpu", "parameter 'autostart' = 'yes'"]) {
     assert(msg.includes(line), `message lacks ${line}: ${msg}`);
   }
-  assert(await page.inputValue('#speed') === '8' && await page.inputValue('#backend') === 'auto', 'defaults for the bad ones');
+  // A number out of range takes the nearest allowed value; a bad word, the default.
+  assert(await page.inputValue('#speed') === '64' && await page.inputValue('#hidden') === '512', 'the nearest for numbers');
+  assert(await page.inputValue('#backend') === 'auto', 'the default for a bad word');
   assert(await page.inputValue('#seeds') === '2', 'the good one honoured');
   // The controls' limits come from the codec's table.
   const limits = await page.evaluate(() => ['speed', 'seeds', 'p', 'hidden'].map((id) => {
@@ -180,11 +182,11 @@ await check('page-settings-are-checked-like-the-others', async (page) => {
     return `${id}:${e.min}-${e.max}`;
   }).join(' '));
   assert(limits === 'speed:1-64 seeds:1-5 p:3-200 hidden:2-512', limits);
-  // A control's value out of range is named too, and not taken.
+  // A control's value out of range is named too, and the nearest allowed taken.
   await page.fill('#seeds', '9');
   await page.dispatchEvent('#seeds', 'change');
   assert((await page.textContent('#message')).includes("parameter 'seeds' = '9'"), 'the control\'s bad value named');
-  assert(await page.inputValue('#seeds') === '2' && /[?&]seeds=2(&|$)/.test(page.url()), page.url());
+  assert(await page.inputValue('#seeds') === '5' && /[?&]seeds=5(&|$)/.test(page.url()), page.url());
 });
 
 await check('controls-write-the-url-and-links-restore-it', async (page) => {
@@ -205,7 +207,7 @@ await check('controls-write-the-url-and-links-restore-it', async (page) => {
     assert(part.test(search), `URL lacks ${part}: ${search}`);
   }
   const command = await page.textContent('#command');
-  assert(command.startsWith('grokscope train "') && command.includes('hidden=96') && !command.includes('backend'), command);
+  assert(command.startsWith('grokscope train "') && command.includes('hidden=96') && command.endsWith('" --backend cpu'), command);
   assert((await page.inputValue('#link')).endsWith(search), 'the link box shows the URL');
   // Opening the link restores every setting.
   const page2 = await page.context().newPage();
@@ -315,7 +317,7 @@ await check('several-seeds-side-by-side', async (page) => {
   await page.waitForFunction(() => document.body.dataset.state === 'idle');
   const msg = await page.textContent('#message');
   assert(/'seeds' = '9'/.test(msg), `message: ${msg}`);
-  assert(await page.inputValue('#seeds') === '1', 'a malformed seeds falls back to 1');
+  assert(await page.inputValue('#seeds') === '5', 'seeds out of range takes the nearest, 5');
 });
 
 await check('synergistic-sub-network-retrains', async (page) => {
