@@ -175,7 +175,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "alpha8",
-        blurb: "alpha 8, no weight decay, constrained norm: memorises by ~80 steps, groks near 470",
+        blurb: "alpha 8, no weight decay, constrained norm: memorises by ~70 steps, groks near 360",
         apply: |c| alpha_init(c, 8.0),
     },
     Preset {
