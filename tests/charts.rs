@@ -179,6 +179,9 @@ fn an_empty_run_says_what_to_do() {
     let f = Frame::new(&h, None, 500);
     assert!(svg(Chart::Accuracy, &f).0.contains("press Start"));
     assert!(svg(Chart::Synergy, &f).0.contains("one point every 5 steps"));
+    // Started, before the first step (a GPU compiling its shaders): not "press Start".
+    let (starting, _) = svg(Chart::Loss, &Frame::new(&h, None, 500).starting());
+    assert!(starting.contains("starting") && !starting.contains("press Start"), "{starting}");
     let off = History::new(&RunConfig { every: 0, ..RunConfig::default() }, "cpu");
     assert!(svg(Chart::Pareto, &Frame::new(&off, None, 500)).0.contains("progress measures are off"));
 }

@@ -42,6 +42,8 @@ pub struct Frame {
     pub test_band: Vec<(f64, f64, f64)>,
     /// The run before this one, faint on the accuracy and loss charts.
     pub previous: Option<Previous>,
+    /// What the step charts say before the first step.
+    pub start_note: &'static str,
 }
 
 /// A finished or interrupted earlier run, for comparison on the same axes.
@@ -55,6 +57,12 @@ pub struct Previous {
 }
 
 impl Frame {
+    /// A run that has started but not trained a step yet (a GPU compiling
+    /// its shaders can take most of a minute): the charts say so.
+    pub fn starting(self) -> Frame {
+        Frame { start_note: "starting: preparing the engine", ..self }
+    }
+
     /// At most about `points` points per curve, spread evenly on the log axis.
     pub fn new(h: &History, cursor: Option<u32>, points: usize) -> Frame {
         Frame::with_seeds(h, &[], cursor, points)
@@ -98,6 +106,7 @@ impl Frame {
             train_band: band(h, others, &kept, |r| r.train_acc),
             test_band: band(h, others, &kept, |r| r.test_acc),
             previous: None,
+            start_note: "press Start",
         }
     }
 

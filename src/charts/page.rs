@@ -36,7 +36,7 @@ impl Chart {
     pub fn draw<DB: DrawingBackend>(self, area: &DrawingArea<DB, Shift>, f: &Frame) -> Result<Option<StepAt>, DB> {
         let note = match self {
             Chart::Synergy | Chart::Size | Chart::Pareto => f.measures_note(),
-            Chart::Accuracy | Chart::Loss => "press Start".into(),
+            Chart::Accuracy | Chart::Loss => f.start_note.into(),
         };
         if self == Chart::Pareto {
             return pareto(area, f, &note).map(|_| None);
@@ -84,7 +84,7 @@ impl Chart {
         let Some(mut out) = values else {
             return format!(
                 "No data yet: {}.",
-                if self == Chart::Accuracy || self == Chart::Loss { "press Start".into() } else { f.measures_note() }
+                if self == Chart::Accuracy || self == Chart::Loss { f.start_note.into() } else { f.measures_note() }
             );
         };
         if self != Chart::Pareto && !f.phases.is_empty() {

@@ -86,7 +86,11 @@ pub fn wire() {
 }
 
 pub fn set_state(s: State) {
-    with(|a| a.player.state = s);
+    // The empty charts' note follows the state ("press Start", "starting").
+    with(|a| {
+        a.player.state = s;
+        a.view.dirty = super::view::ALL_CHARTS;
+    });
     let (name, words) = s.names();
     dom::set_state(name);
     text("state-label", words);

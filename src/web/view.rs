@@ -3,6 +3,7 @@
 
 use super::dom::{self, by_id, metric, now_ms, on, text};
 use super::hidpi::{self, Scaled};
+use super::player::State;
 use super::with;
 pub use crate::charts::number;
 use crate::charts::{Chart, Frame, StepAt};
@@ -208,6 +209,10 @@ pub fn frame() -> Frame {
             Some(l) => drop(dom::body().dataset().set("previous", l)),
             None => dom::body().dataset().delete("previous"),
         }
+        let frame = match a.player.state == State::Running && a.runs.driver.history().steps.is_empty() {
+            true => frame.starting(),
+            false => frame,
+        };
         match (&a.view.previous, label) {
             (Some(p), Some(l)) => frame.with_previous(p, l, POINTS),
             _ => frame,

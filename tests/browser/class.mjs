@@ -125,4 +125,12 @@ export async function classChecks({ check, assert, base, artifacts, metric, stat
     await page.waitForFunction(() => document.body.dataset.state === 'idle');
     assert(!(await page.isVisible('#saved')), 'gone after a reload');
   });
+  await check('class-the-charts-say-the-engine-is-starting', async (page) => {
+    // A GPU compiling its shaders takes seconds (SwiftShader here): the charts must not say "press Start".
+    await page.goto(`${base}?p=23&hidden=32&steps=30&every=0&autostart=1&backend=gpu`);
+    await page.waitForFunction(() => (document.getElementById('summary-accuracy').textContent || '').includes('starting'), null, { timeout: 20_000 });
+    await finish(page, 120_000);
+    const summary = await page.textContent('#summary-accuracy');
+    assert(!summary.includes('starting') && !summary.includes('press Start'), `after the run: ${summary}`);
+  });
 }
