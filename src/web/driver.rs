@@ -113,9 +113,10 @@ async fn choose_gpu(backend: Backend) -> Option<Option<Gpu>> {
     let unavailable = request.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string());
     match (backend.decide(request), unavailable) {
         (Ok((gpu, _)), Some(e)) => {
-            message(&format!(
-                "WebGPU is not available here ({e}); training on the CPU in WebAssembly instead (slower)."
-            ));
+            // The driver's own words ("vulkan support not compiled in") help a
+            // developer, not a class: they go to the console.
+            web_sys::console::info_1(&format!("WebGPU: {e}").into());
+            message("WebGPU is not available in this browser; training on the CPU in WebAssembly instead (slower).");
             Some(gpu)
         }
         (Ok((gpu, note)), None) => {
@@ -125,7 +126,8 @@ async fn choose_gpu(backend: Backend) -> Option<Option<Gpu>> {
             Some(gpu)
         }
         (Err(e), _) => {
-            fail(&format!("WebGPU is not available here ({e}); continue on the CPU instead?"), true);
+            web_sys::console::info_1(&format!("WebGPU: {e}").into());
+            fail("WebGPU is not available in this browser; continue on the CPU instead?", true);
             None
         }
     }
