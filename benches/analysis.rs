@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo bench --bench analysis` (optionally `-- RUNS`).
 
-use grokscope::analysis::{self, cluster, AnalysisSettings, Mode, Ties};
+use grokscope::analysis::{self, cluster, AnalysisSettings, Mode, SizeRule, Ties};
 use grokscope::npy;
 use grokscope::rng::SplitMix64;
 use std::time::Instant;
@@ -92,7 +92,7 @@ fn main() {
         (Mode::Union, Ties::Stable),
         (Mode::Union, Ties::Average),
     ] {
-        let settings = AnalysisSettings { mode, ties, ..Default::default() };
+        let settings = AnalysisSettings { mode, ties, size: SizeRule::Multiplet, ..Default::default() };
         let mut t_check = Vec::new();
         let mut t_dist = Vec::new();
         let mut t_link = Vec::new();
@@ -124,13 +124,13 @@ fn main() {
             let vars = analysis::variables(&cp, &cl, z, &ids, &settings);
             t_cov.push(ms(t));
             let t = Instant::now();
-            let (syn, red) = analysis::search(&cp, &cl, &vars, &settings).unwrap();
+            let found = analysis::search(&cp, &cl, &vars, &settings).unwrap();
             analysis::linalg::give_buffer(vars.cov);
             t_search.push(ms(t));
             let t = Instant::now();
             let a = analysis::analyze(&x, SAMPLES, NEURONS, &settings).unwrap();
             t_total.push(ms(t));
-            assert_eq!((a.synergy.clone(), a.redundancy.clone()), (syn, red));
+            assert_eq!((a.synergy.clone(), a.redundancy.clone()), (found.synergy, found.redundancy));
             result = Some(a);
         }
         let fastest = t_total.iter().copied().fold(f64::INFINITY, f64::min);

@@ -1,7 +1,7 @@
 //! One configuration holding every knob of a run, with the paper's defaults
 //! and a named preset for each of its experiments.
 
-use crate::analysis::{Mode, Ties};
+use crate::analysis::{Mode, SizeRule, Ties};
 use serde::{Deserialize, Serialize};
 
 /// The binary operation on Z_p that the network learns.
@@ -96,6 +96,10 @@ pub struct RunConfig {
     pub mode: Mode,
     pub ties: Ties,
     pub samples: Samples,
+    /// Which multiplet is the synergistic sub-network (runs saved before it
+    /// existed read as the default).
+    #[serde(default)]
+    pub size: SizeRule,
 }
 
 impl Default for RunConfig {
@@ -122,6 +126,7 @@ impl Default for RunConfig {
             mode: Mode::Mean,
             ties: Ties::Random,
             samples: Samples::Train,
+            size: SizeRule::Union,
         }
     }
 }

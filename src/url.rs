@@ -5,7 +5,7 @@
 //! the command line too) and the page's own settings (`PageSettings`).
 //! Parsing, serialising and the controls' limits are loops over them.
 
-use crate::analysis::{Mode, Ties};
+use crate::analysis::{Mode, SizeRule, Ties};
 use crate::config::{Op, RunConfig, Samples, PRESETS};
 use crate::run::Backend;
 use std::fmt;
@@ -178,6 +178,7 @@ const PARAMS: &[Param<RunConfig>] = &[
     param!("mode", mode, enum Mode::ALL),
     param!("ties", ties, enum Ties::ALL),
     param!("samples", samples, enum Samples::ALL),
+    param!("size", size, enum SizeRule::ALL),
 ];
 
 /// The page's own settings: how it runs the configuration, not what it

@@ -1,7 +1,7 @@
 //! Analytic cases, invariances, fast-versus-naive equivalence and degenerate
 //! inputs of the progress measures.
 
-use grokscope::analysis::{self, copula, entropy, oinfo, AnalysisError, AnalysisSettings, Mode, Ties};
+use grokscope::analysis::{self, copula, entropy, oinfo, AnalysisError, AnalysisSettings, Mode, SizeRule, Ties};
 use grokscope::rng::SplitMix64;
 
 fn normal(r: &mut SplitMix64) -> f64 {
@@ -137,12 +137,30 @@ fn union_search_equals_direct_search() {
             let direct = oinfo::search_direct(&cov, n, &groups, s, bias).unwrap();
             assert_eq!(fast.multiplets, (1 << sizes.len()) - sizes.len() - 1);
             assert_eq!(fast.multiplets, direct.multiplets);
-            for (a, b) in [(&fast.synergy, &direct.synergy), (&fast.redundancy, &direct.redundancy)] {
+            assert_eq!(fast.synergy_by_size.len(), sizes.len() - 1);
+            let pairs = [(&fast.synergy, &direct.synergy), (&fast.redundancy, &direct.redundancy)];
+            for (a, b) in pairs.into_iter().chain(fast.synergy_by_size.iter().zip(&direct.synergy_by_size)) {
                 assert!((a.bits - b.bits).abs() < 1e-9 * (1.0 + b.bits.abs()), "seed {seed}: {} vs {}", a.bits, b.bits);
                 assert_eq!(a.clusters, b.clusters, "seed {seed}");
                 assert_eq!(a.neurons, b.neurons);
             }
         }
+        // Each size's entry is the minimum over every multiplet of that many groups.
+        let direct = oinfo::search_direct(&cov, n, &groups, s, false).unwrap();
+        for (i, m) in direct.synergy_by_size.iter().enumerate() {
+            assert_eq!(m.clusters.len(), i + 2);
+            let mut lowest = f64::INFINITY;
+            for mask in 1u32..1 << sizes.len() {
+                if mask.count_ones() as usize == i + 2 {
+                    let idx: Vec<usize> =
+                        (0..sizes.len()).filter(|t| mask >> t & 1 == 1).flat_map(|t| groups[t].iter().copied()).collect();
+                    let sub: Vec<f64> = idx.iter().flat_map(|&a| idx.iter().map(move |&b| (a, b))).map(|(a, b)| cov[a * n + b]).collect();
+                    lowest = lowest.min(oinfo::oinfo_bits(&sub, idx.len(), s, false).unwrap());
+                }
+            }
+            assert_eq!(m.bits, lowest, "seed {seed}, size {}", i + 2);
+        }
+        assert_eq!(direct.synergy_by_size.iter().map(|m| m.bits).fold(f64::INFINITY, f64::min), direct.synergy.bits);
     }
 }
 
@@ -164,7 +182,7 @@ fn cholesky_identity_equals_definition() {
 }
 
 fn settings(mode: Mode, ties: Ties) -> AnalysisSettings {
-    AnalysisSettings { clusters: 6, mode, ties, seed: 11, bias_correct: false }
+    AnalysisSettings { clusters: 6, mode, ties, seed: 11, bias_correct: false, size: SizeRule::Multiplet }
 }
 
 fn partition(labels: &[usize]) -> Vec<Vec<usize>> {
@@ -361,7 +379,7 @@ fn json_shape() {
     assert!(v["duplicate_groups"].is_array());
     assert_eq!(
         v["settings"],
-        serde_json::json!({"clusters": 10, "mode": "mean", "ties": "random", "seed": 0, "bias_correct": false})
+        serde_json::json!({"clusters": 10, "mode": "mean", "ties": "random", "seed": 0, "bias_correct": false, "size": "union"})
     );
     let back: analysis::Analysis = serde_json::from_value(v).unwrap();
     assert_eq!(back, a);
@@ -377,7 +395,7 @@ fn union_search_equals_direct_search_at_scale() {
     let (s, n) = (1500, 200);
     let x = relu(clustered(s, n, 12, 101), 0.2);
     let settings =
-        AnalysisSettings { clusters: 10, mode: Mode::Union, ties: Ties::Random, seed: 3, bias_correct: false };
+        AnalysisSettings { clusters: 10, mode: Mode::Union, ties: Ties::Random, seed: 3, ..Default::default() };
     let cp = analysis::matrix(&x, s, n).unwrap();
     let cl = analysis::cluster_neurons(&x, &cp, 10);
     let (z, ids) = analysis::copula_values(&x, &cp, &cl, &settings);
@@ -396,4 +414,32 @@ fn union_search_equals_direct_search_at_scale() {
     let a = analysis::analyze(&x, s, n, &settings).unwrap();
     assert_eq!(a.synergy.bits, fast.synergy.bits);
     assert_eq!(a.redundancy.bits, fast.redundancy.bits);
+}
+
+#[test]
+fn the_union_size_rule_takes_the_union_multiplet_in_mean_mode() {
+    // Uneven clusters, one of them large and quiet: the mean-mode multiplet
+    // and the union-mode one differ, and the sub-network follows the rule.
+    let (s, n) = (800, 60);
+    let x = relu(clustered(s, n, 5, 77), 0.1);
+    let base = AnalysisSettings { clusters: 5, ties: Ties::Random, seed: 4, ..Default::default() };
+    let mean_union = analysis::analyze(&x, s, n, &AnalysisSettings { mode: Mode::Mean, ..base.clone() }).unwrap();
+    let union = analysis::analyze(&x, s, n, &AnalysisSettings { mode: Mode::Union, ..base.clone() }).unwrap();
+    let literal =
+        analysis::analyze(&x, s, n, &AnalysisSettings { mode: Mode::Mean, size: SizeRule::Multiplet, ..base }).unwrap();
+    // Same clusters, same synergy: the rule only changes the sub-network.
+    assert_eq!((mean_union.synergy.clone(), mean_union.labels.clone()), (literal.synergy.clone(), literal.labels));
+    assert_eq!(mean_union.subnetwork, union.synergy);
+    assert_eq!(literal.subnetwork, literal.synergy);
+    assert_eq!(literal.sizes, None);
+    let sizes = mean_union.sizes.unwrap();
+    assert_eq!((sizes.multiplet, sizes.union), (literal.synergy.neurons, union.synergy.neurons));
+    // The per-neuron rule picks one of the union search's per-size minima.
+    let per_neuron = union
+        .synergy_by_size
+        .iter()
+        .min_by(|a, b| (a.bits / a.neurons as f64).total_cmp(&(b.bits / b.neurons as f64)))
+        .unwrap();
+    assert_eq!(sizes.per_neuron, per_neuron.neurons);
+    assert_eq!(union.sizes.unwrap().union, union.synergy.neurons);
 }

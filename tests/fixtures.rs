@@ -4,7 +4,7 @@
 //! stored as integers `x_int` with `x = x_int / scale`, so both sides see the
 //! same f64 values.
 
-use grokscope::analysis::{self, cluster, copula, entropy, oinfo, AnalysisSettings, Mode, Ties};
+use grokscope::analysis::{self, cluster, copula, entropy, oinfo, AnalysisSettings, Mode, SizeRule, Ties};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
@@ -107,7 +107,7 @@ fn full_pipeline_matches_reference() {
         let (x, s, n) = matrix(&f);
         let k = f["clusters"].as_u64().unwrap() as usize;
         for mode in [Mode::Union, Mode::Mean] {
-            let settings = AnalysisSettings { clusters: k, mode, ties: Ties::Stable, seed: 0, bias_correct: false };
+            let settings = AnalysisSettings { clusters: k, mode, ties: Ties::Stable, size: SizeRule::Multiplet, ..Default::default() };
             let a = analysis::analyze(&x, s, n, &settings).unwrap();
             assert_eq!(a.labels, usizes(&f["labels"]), "{name}");
             let r = &f["results"][mode.name()];

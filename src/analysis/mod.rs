@@ -67,6 +67,32 @@ pub enum Ties {
     Average,
 }
 
+/// Which multiplet is the synergistic sub-network whose size is tracked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeRule {
+    /// The minimum-O-information multiplet with every neuron of its clusters
+    /// as a variable (the authors' code), whatever the run's mode. In `mean`
+    /// mode this is a second search on the same clusters. The default: the
+    /// `mean`-mode multiplet nearly always holds the one large cluster of
+    /// quiet neurons, so its size barely moves (docs/METHOD.md).
+    #[default]
+    Union,
+    /// The multiplet whose O-information is the synergy, in the run's mode
+    /// (the paper's text, read literally).
+    Multiplet,
+}
+
+impl SizeRule {
+    pub const ALL: [SizeRule; 2] = [SizeRule::Union, SizeRule::Multiplet];
+    pub fn name(self) -> &'static str {
+        match self {
+            SizeRule::Union => "union",
+            SizeRule::Multiplet => "multiplet",
+        }
+    }
+}
+
 impl Mode {
     pub const ALL: [Mode; 2] = [Mode::Mean, Mode::Union];
     pub fn name(self) -> &'static str {
@@ -134,11 +160,20 @@ pub struct AnalysisSettings {
     pub seed: u64,
     /// Apply gcmi's entropy bias correction (the authors do not).
     pub bias_correct: bool,
+    /// Which multiplet is the synergistic sub-network.
+    pub size: SizeRule,
 }
 
 impl Default for AnalysisSettings {
     fn default() -> Self {
-        AnalysisSettings { clusters: 10, mode: Mode::Mean, ties: Ties::Random, seed: 0, bias_correct: false }
+        AnalysisSettings {
+            clusters: 10,
+            mode: Mode::Mean,
+            ties: Ties::Random,
+            seed: 0,
+            bias_correct: false,
+            size: SizeRule::Union,
+        }
     }
 }
 
@@ -151,11 +186,33 @@ pub struct Analysis {
     pub synergy: Multiplet,
     /// Multiplet with the maximum O-information.
     pub redundancy: Multiplet,
+    /// The multiplet with the minimum O-information among those of each size
+    /// (entry i has i + 2 clusters).
+    pub synergy_by_size: Vec<Multiplet>,
+    /// The synergistic sub-network by `settings.size`.
+    pub subnetwork: Multiplet,
+    /// Every size rule's sub-network size, when the union search ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<Sizes>,
     /// Neurons constant over the samples, left out of every multiplet.
     pub dead_neurons: Vec<usize>,
     /// Groups of live neurons with identical activations.
     pub duplicate_groups: Vec<Vec<usize>>,
     pub settings: AnalysisSettings,
+}
+
+/// The synergistic sub-network's size (live neurons) by each rule, for
+/// comparing them on the same checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sizes {
+    /// The `mean`-mode (or the run's mode) minimum multiplet.
+    pub multiplet: usize,
+    /// The union-mode minimum multiplet.
+    pub union: usize,
+    /// The union-mode multiplet with the lowest O-information per neuron
+    /// among each size's minimum (a small group can win when it is the most
+    /// synergistic per neuron).
+    pub per_neuron: usize,
 }
 
 /// Why a checkpoint could not be analysed.
@@ -399,7 +456,7 @@ pub fn search(
     cl: &Clusters,
     vars: &Variables,
     settings: &AnalysisSettings,
-) -> Result<(Multiplet, Multiplet), AnalysisError> {
+) -> Result<oinfo::SearchResult, AnalysisError> {
     let labels = &cl.labels;
     if vars.groups.len() < 2 {
         return Err(AnalysisError::TooFewLiveClusters { live: vars.groups.len() });
@@ -426,7 +483,12 @@ pub fn search(
             .count();
         Multiplet { bits: m.bits, clusters, neurons }
     };
-    Ok((name(result.synergy), name(result.redundancy)))
+    Ok(oinfo::SearchResult {
+        synergy: name(result.synergy),
+        redundancy: name(result.redundancy),
+        synergy_by_size: result.synergy_by_size.into_iter().map(name).collect(),
+        multiplets: result.multiplets,
+    })
 }
 
 /// The progress measures of one checkpoint: `x` is row-major
@@ -446,11 +508,40 @@ pub fn analyze<T: Copy + Into<f64> + Sync>(
     let vars = variables(&cp, &cl, z, &ids, settings);
     let result = search(&cp, &cl, &vars, settings);
     linalg::give_buffer(vars.cov);
-    let (synergy, redundancy) = result?;
+    let found = result?;
+    let union = match (settings.size, settings.mode) {
+        (SizeRule::Multiplet, Mode::Mean) => None,
+        (_, Mode::Union) => Some(found.clone()),
+        (SizeRule::Union, Mode::Mean) => {
+            let union_settings = AnalysisSettings { mode: Mode::Union, ..settings.clone() };
+            let (z, ids) = copula_values(x, &cp, &cl, &union_settings);
+            let vars = variables(&cp, &cl, z, &ids, &union_settings);
+            let result = search(&cp, &cl, &vars, &union_settings);
+            linalg::give_buffer(vars.cov);
+            Some(result?)
+        }
+    };
+    let subnetwork = match (&union, settings.size) {
+        (Some(u), SizeRule::Union) => u.synergy.clone(),
+        _ => found.synergy.clone(),
+    };
+    let sizes = union.as_ref().map(|u| {
+        let per_neuron = u.synergy_by_size.iter().min_by(|a, b| {
+            (a.bits / a.neurons.max(1) as f64).total_cmp(&(b.bits / b.neurons.max(1) as f64))
+        });
+        Sizes {
+            multiplet: found.synergy.neurons,
+            union: u.synergy.neurons,
+            per_neuron: per_neuron.map_or(u.synergy.neurons, |m| m.neurons),
+        }
+    });
     Ok(Analysis {
         labels: cl.labels,
-        synergy,
-        redundancy,
+        synergy: found.synergy,
+        redundancy: found.redundancy,
+        synergy_by_size: found.synergy_by_size,
+        subnetwork,
+        sizes,
         dead_neurons: cp.dead_neurons,
         duplicate_groups: cl.duplicate_groups,
         settings: settings.clone(),

@@ -89,6 +89,8 @@ pub struct Multiplet {
 pub struct SearchResult {
     pub synergy: Multiplet,
     pub redundancy: Multiplet,
+    /// The most synergistic multiplet of each size: entry i has i + 2 groups.
+    pub synergy_by_size: Vec<Multiplet>,
     /// Number of multiplets evaluated (2^g - g - 1).
     pub multiplets: usize,
 }
@@ -111,30 +113,51 @@ pub const MAX_GROUPS: usize = 20;
 struct Best {
     min: (f64, u32),
     max: (f64, u32),
+    /// Minimum by number of groups (index = groups in the multiplet).
+    min_by_size: [(f64, u32); MAX_GROUPS + 1],
     count: usize,
+}
+
+/// Whether `a` beats `b` as a minimum: ties go to the smaller key (`key`
+/// orders multiplets canonically), so the answer does not depend on
+/// evaluation order.
+fn lower(a: (f64, u32), b: (f64, u32)) -> bool {
+    a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
 }
 
 impl Best {
     fn new() -> Best {
-        Best { min: (f64::INFINITY, 0), max: (f64::NEG_INFINITY, 0), count: 0 }
+        Best {
+            min: (f64::INFINITY, 0),
+            max: (f64::NEG_INFINITY, 0),
+            min_by_size: [(f64::INFINITY, 0); MAX_GROUPS + 1],
+            count: 0,
+        }
     }
-    /// Ties go to the smaller key (`key` orders multiplets canonically), so the
-    /// answer does not depend on evaluation order.
     fn offer(&mut self, bits: f64, key: u32) {
         self.count += 1;
-        if bits < self.min.0 || (bits == self.min.0 && key < self.min.1) {
+        if lower((bits, key), self.min) {
             self.min = (bits, key);
         }
-        if bits > self.max.0 || (bits == self.max.0 && key < self.max.1) {
+        if lower((-bits, key), (-self.max.0, self.max.1)) {
             self.max = (bits, key);
+        }
+        let size = &mut self.min_by_size[key.count_ones() as usize];
+        if lower((bits, key), *size) {
+            *size = (bits, key);
         }
     }
     fn merge(&mut self, o: &Best) {
-        if o.min.0 < self.min.0 || (o.min.0 == self.min.0 && o.min.1 < self.min.1) {
+        if lower(o.min, self.min) {
             self.min = o.min;
         }
-        if o.max.0 > self.max.0 || (o.max.0 == self.max.0 && o.max.1 < self.max.1) {
+        if lower((-o.max.0, o.max.1), (-self.max.0, self.max.1)) {
             self.max = o.max;
+        }
+        for (mine, theirs) in self.min_by_size.iter_mut().zip(&o.min_by_size) {
+            if lower(*theirs, *mine) {
+                *mine = *theirs;
+            }
         }
         self.count += o.count;
     }
@@ -154,7 +177,12 @@ fn finish(best: Best, groups: &[Vec<usize>]) -> SearchResult {
         let neurons = clusters.iter().map(|&t| groups[t].len()).sum();
         Multiplet { bits, clusters, neurons }
     };
-    SearchResult { synergy: make(best.min), redundancy: make(best.max), multiplets: best.count }
+    SearchResult {
+        synergy: make(best.min),
+        redundancy: make(best.max),
+        synergy_by_size: (2..=groups.len()).map(|k| make(best.min_by_size[k])).collect(),
+        multiplets: best.count,
+    }
 }
 
 /// Exhaustive search evaluating every multiplet on its own (gather the

@@ -334,6 +334,7 @@ mod tests {
             synergy_size: 2,
             synergy_clusters: vec![0],
             redundancy_size: 2,
+            sizes: None,
             labels: vec![0, 1],
         }
     }

@@ -1,7 +1,7 @@
 //! What a run leaves behind: its configuration and one record per step,
 //! serialised as the JSON that `grokscope train` writes.
 
-use crate::analysis::smooth;
+use crate::analysis::{smooth, Sizes};
 use crate::config::RunConfig;
 use crate::engine::StepRecord;
 use serde::{Deserialize, Serialize};
@@ -18,9 +18,14 @@ pub struct Measures {
     pub step: u32,
     pub synergy: f64,
     pub redundancy: f64,
-    /// Neurons in the most synergistic multiplet (the synergistic sub-network).
+    /// Neurons of the synergistic sub-network (the most synergistic
+    /// multiplet by the run's `size` rule) and its clusters.
     pub synergy_size: usize,
     pub synergy_clusters: Vec<usize>,
+    /// The sub-network's size by every rule, where the analysis ran the
+    /// union search (absent in older runs and with `size=multiplet`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<Sizes>,
     pub redundancy_size: usize,
     /// Each neuron's cluster.
     pub labels: Vec<usize>,
@@ -99,14 +104,16 @@ impl History {
     pub fn normalised(&self) -> Normalised {
         let cps = &self.checkpoints;
         let of = |f: fn(&Measures) -> f64| cps.iter().map(f).collect::<Vec<f64>>();
-        let log_loss: Vec<f64> =
-            self.checkpoint_records().iter().map(|r| r.map_or(f64::NAN, |r| r.test_loss.max(1e-300).ln())).collect();
+        let records = self.checkpoint_records();
+        let log_loss: Vec<f64> = records.iter().map(|r| r.map_or(f64::NAN, |r| r.test_loss.max(1e-300).ln())).collect();
         Normalised {
             steps: cps.iter().map(|c| c.step).collect(),
             synergy: smooth::synergy_curve(&of(|c| c.synergy)),
             redundancy: smooth::redundancy_curve(&of(|c| c.redundancy)),
             size: smooth::size_curve(&of(|c| c.synergy_size as f64)),
             test_loss: smooth::ema(&smooth::min_max(&log_loss), smooth::EMA_ALPHA),
+            train_acc: records.iter().map(|r| r.map_or(f64::NAN, |r| r.train_acc)).collect(),
+            test_acc: records.iter().map(|r| r.map_or(f64::NAN, |r| r.test_acc)).collect(),
         }
     }
 
@@ -118,8 +125,8 @@ impl History {
 
 /// A history's checkpoint curves, each in [0, 1] (NaN where undefined),
 /// one value per checkpoint: synergy and redundancy by the paper's display
-/// transforms, the synergistic sub-network's size, and ln(test loss)
-/// min-max scaled and smoothed like the measures.
+/// transforms, the synergistic sub-network's size, ln(test loss) min-max
+/// scaled and smoothed like the measures, and the raw accuracies.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Normalised {
     pub steps: Vec<u32>,
@@ -127,6 +134,8 @@ pub struct Normalised {
     pub redundancy: Vec<f64>,
     pub size: Vec<f64>,
     pub test_loss: Vec<f64>,
+    pub train_acc: Vec<f64>,
+    pub test_acc: Vec<f64>,
 }
 
 #[cfg(test)]
@@ -173,6 +182,7 @@ mod tests {
             synergy_size: 3,
             synergy_clusters: vec![0],
             redundancy_size: 2,
+            sizes: None,
             labels: vec![0, 1],
         };
         h.checkpoints = vec![m(2, -1.0), m(4, -3.0), m(6, -2.0), m(8, -2.5)];

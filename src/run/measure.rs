@@ -17,6 +17,7 @@ pub fn settings(c: &RunConfig) -> AnalysisSettings {
         ties: c.ties,
         seed: SplitMix64::new(c.seed, stream::TIES).next_u64(),
         bias_correct: false,
+        size: c.size,
     }
 }
 
@@ -58,8 +59,9 @@ pub fn measure(c: &RunConfig, step: u32, activations: &[f32], rows: usize) -> Re
         step,
         synergy: a.synergy.bits,
         redundancy: a.redundancy.bits,
-        synergy_size: a.synergy.neurons,
-        synergy_clusters: a.synergy.clusters,
+        synergy_size: a.subnetwork.neurons,
+        synergy_clusters: a.subnetwork.clusters,
+        sizes: a.sizes,
         redundancy_size: a.redundancy.neurons,
         labels: a.labels,
     })

@@ -71,6 +71,7 @@ fn checkpoint(v: &Value) -> Option<Measures> {
         synergy_size: v["synergy_size"].as_u64()? as usize,
         synergy_clusters: list("synergy_clusters")?,
         redundancy_size: v["redundancy_size"].as_u64()? as usize,
+        sizes: serde_json::from_value(v["sizes"].clone()).ok(),
         labels: list("labels")?,
     })
 }

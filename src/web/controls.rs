@@ -47,6 +47,7 @@ const GROUPS: &[(&str, &[(&str, &str)])] = &[
             ("mode", "multiplets"),
             ("ties", "ties"),
             ("samples", "samples"),
+            ("size", "sub-network (size rule)"),
         ],
     ),
 ];
