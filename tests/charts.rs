@@ -21,7 +21,8 @@ fn history(steps: u32) -> History {
     let recs: Vec<StepRecord> = (1..=steps)
         .map(|s| {
             let t = s as f64;
-            let test_acc = if s >= 340 { 0.99 } else { 0.01 + 0.8 * t / 340.0 };
+            // Flat until step 150, then rising to grokking at 340.
+            let test_acc = if s >= 340 { 0.99 } else { 0.01 + 0.8 * (t - 150.0).max(0.0) / 190.0 };
             StepRecord {
                 step: s,
                 train_loss: 4.6 / t,
@@ -43,6 +44,7 @@ fn history(steps: u32) -> History {
                 synergy_size: 10 + (s as usize / 50) % 40,
                 synergy_clusters: vec![0, 1],
                 redundancy_size: 5,
+                sizes: None,
                 labels: vec![0; 250],
             }
         })

@@ -23,16 +23,30 @@
 //!    threshold is absolute: 0.12 of the full range per e-fold of steps).
 //! 3. **Evidence.** Each grid point scores every phase from the directions of
 //!    synergy (S) and redundancy (R), with small bonuses from the sub-network
-//!    size (Z) and the test loss (L):
-//!    - feature learning: S and R flat and S < 0.5 (1); S flat/falling with R
-//!      rising or flat while S < 0.5 (0.5);
+//!    size (Z) and the test loss (L), and from the accuracies the paper's
+//!    descriptions name (train accuracy `tr`, test accuracy `te` and its
+//!    direction T, rising beyond [`TAU_ACC`] per e-fold of steps):
+//!    - feature learning: before memorisation (`tr` < 0.99) while test
+//!      accuracy is flat or below 0.1: 1.5, +0.25 if S is flat and below 0.5;
 //!    - emergence: S rising, R not rising (1); S flat, R falling (0.5);
-//!      S and R rising (0.5); +0.25 if Z rises, +0.25 if L rises;
-//!    - divergence: S and R falling (1); +0.25 if Z falls;
-//!    - delayed emergence: S and R rising (1);
-//!    - decoupling: S falling and R rising (1) or flat (0.75); S flat and R
-//!      rising (0.5); +0.25 if L falls;
-//!    - finalising: S and R flat (0.5, 1 if L is flat too).
+//!      S and R rising (0.5); +0.25 if Z rises, +0.25 if L rises; once
+//!      memorised and before test accuracy rises, +0.25 whatever S and R do
+//!      (memorisation opens emergence);
+//!    - divergence: S and R falling while test accuracy does not rise (1);
+//!      +0.25 if Z falls;
+//!    - delayed emergence: S and R rising while test accuracy is below 0.5 (1);
+//!    - decoupling: test accuracy rising (1.25), +0.5 if S falls and R rises
+//!      or stays flat; where no accuracy is known, S falling and R rising
+//!      (0.5);
+//!    - finalising: test accuracy at 0.95 and flat (0.75), +0.5 if S and R
+//!      are flat too.
+//!
+//!    Test accuracy enters because the paper defines decoupling by it
+//!    ("test accuracy increases") and finalising by convergence; so a run
+//!    that never generalises gets neither, by construction. Whether the
+//!    O-information alone tells grokking runs apart is a separate question
+//!    the report answers from the synergy and redundancy phases (emergence,
+//!    divergence, delayed emergence) of each run.
 //! 4. **Order.** The labels must follow the paper's order; a dynamic
 //!    programme picks the label sequence with the most evidence, less
 //!    [`SWITCH_COST`] per change of phase, among sequences that start in
@@ -45,7 +59,7 @@
 //!    last checkpoint step of each (contiguous: the next band starts at the
 //!    next checkpoint).
 
-use crate::run::history::{History, Normalised};
+use crate::run::history::{History, Normalised, GROKKED, MEMORISED};
 use serde::Serialize;
 
 /// Most grid points on the log-step axis.
@@ -55,6 +69,8 @@ pub const GRID: usize = 64;
 pub const TAU: f64 = 0.12;
 /// Evidence a new phase must gather (in grid points' worth) to open a band.
 pub const SWITCH_COST: f64 = 1.5;
+/// Test accuracy moving faster than this per unit of ln(step) is rising.
+pub const TAU_ACC: f64 = 0.15;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,13 +141,33 @@ pub struct Curves<'a> {
     pub size: &'a [f64],
     /// Test loss, normalised (`History::normalised`; may be empty).
     pub test_loss: &'a [f64],
+    /// Raw train and test accuracy at the checkpoints (may be empty: no
+    /// accuracy evidence).
+    pub train_acc: &'a [f64],
+    pub test_acc: &'a [f64],
 }
 
-/// Direction of a slope: -1, 0, +1.
-fn dir(slope: f64) -> i8 {
-    if slope > TAU {
+/// What the evidence at one grid point is read from.
+#[derive(Clone, Copy, Debug, Default)]
+struct Point {
+    /// Normalised synergy level.
+    s_level: f64,
+    /// Directions of synergy, redundancy, size, test loss, test accuracy.
+    ds: i8,
+    dr: i8,
+    dz: i8,
+    dl: i8,
+    dt: i8,
+    /// Train and test accuracy (NaN: unknown).
+    train: f64,
+    test: f64,
+}
+
+/// Direction of a slope beyond `tau`: -1, 0, +1.
+fn dir(slope: f64, tau: f64) -> i8 {
+    if slope > tau {
         1
-    } else if slope < -TAU {
+    } else if slope < -tau {
         -1
     } else {
         0
@@ -160,16 +196,26 @@ fn log_grid(steps: &[u32]) -> Vec<usize> {
     out
 }
 
+/// 0.25 when `c` holds: the rule's bonuses.
+fn bonus(c: bool) -> f64 {
+    if c {
+        0.25
+    } else {
+        0.0
+    }
+}
+
 /// Evidence for each phase (in `Phase::ALL` order) at one grid point.
-fn scores(s_level: f64, ds: i8, dr: i8, dz: i8, dl: i8) -> [f64; 6] {
+fn scores(p: Point) -> [f64; 6] {
+    let Point { s_level, ds, dr, dz, dl, dt, train, test } = p;
+    // Unknown accuracies (NaN) satisfy no accuracy condition.
+    let memorised = train >= MEMORISED;
+    let test_low = test < 0.1;
+    let test_known = !test.is_nan();
     let mut e = [0.0; 6];
     // Feature learning.
-    if s_level < 0.5 {
-        e[0] = match (ds, dr) {
-            (0, 0) => 1.0,
-            (-1 | 0, 0 | 1) => 0.5,
-            _ => 0.0,
-        };
+    if train < MEMORISED && (test_low || dt == 0) {
+        e[0] = 1.5 + bonus(ds == 0 && s_level < 0.5);
     }
     // Emergence.
     e[1] = match (ds, dr) {
@@ -178,29 +224,29 @@ fn scores(s_level: f64, ds: i8, dr: i8, dz: i8, dl: i8) -> [f64; 6] {
         _ => 0.0,
     };
     if e[1] > 0.0 {
-        e[1] += 0.25 * ((dz == 1) as u8 as f64) + 0.25 * ((dl == 1) as u8 as f64);
+        e[1] += bonus(dz == 1) + bonus(dl == 1);
     }
+    e[1] += bonus(memorised && dt != 1 && test < 0.5);
     // Divergence.
-    if (ds, dr) == (-1, -1) {
-        e[2] = 1.0 + 0.25 * ((dz == -1) as u8 as f64);
+    if (ds, dr) == (-1, -1) && dt != 1 {
+        e[2] = 1.0 + bonus(dz == -1);
     }
     // Delayed emergence.
-    if (ds, dr) == (1, 1) {
+    if (ds, dr) == (1, 1) && (!test_known || test < 0.5) {
         e[3] = 1.0;
     }
     // Decoupling.
-    e[4] = match (ds, dr) {
-        (-1, 1) => 1.0,
-        (-1, 0) => 0.75,
-        (0, 1) => 0.5,
-        _ => 0.0,
+    let pattern = ds == -1 && dr >= 0;
+    e[4] = if dt == 1 {
+        1.25 + if pattern { 0.5 } else { 0.0 }
+    } else if !test_known && (ds, dr) == (-1, 1) {
+        0.5
+    } else {
+        0.0
     };
-    if e[4] > 0.0 && dl == -1 {
-        e[4] += 0.25;
-    }
     // Finalising.
-    if (ds, dr) == (0, 0) {
-        e[5] = if dl == 0 { 1.0 } else { 0.5 };
+    if test >= GROKKED && dt == 0 {
+        e[5] = 0.75 + if (ds, dr) == (0, 0) { 0.5 } else { 0.0 };
     }
     e
 }
@@ -217,7 +263,7 @@ pub fn label(c: &Curves) -> Vec<PhaseBand> {
     let grid = log_grid(c.steps);
     let g = grid.len();
     let ln = |k: usize| (c.steps[grid[k]].max(1) as f64).ln();
-    let slope = |x: &[f64], k: usize| -> i8 {
+    let slope = |x: &[f64], k: usize, tau: f64| -> i8 {
         if x.len() != n || g < 2 {
             return 0;
         }
@@ -226,17 +272,21 @@ pub fn label(c: &Curves) -> Vec<PhaseBand> {
         if dt <= 0.0 {
             return 0;
         }
-        dir((x[grid[b]] - x[grid[a]]) / dt)
+        dir((x[grid[b]] - x[grid[a]]) / dt, tau)
     };
+    let at = |x: &[f64], k: usize| if x.len() == n { x[grid[k]] } else { f64::NAN };
     let evidence: Vec<[f64; 6]> = (0..g)
         .map(|k| {
-            scores(
-                c.synergy[grid[k]],
-                slope(c.synergy, k),
-                slope(c.redundancy, k),
-                slope(c.size, k),
-                slope(c.test_loss, k),
-            )
+            scores(Point {
+                s_level: c.synergy[grid[k]],
+                ds: slope(c.synergy, k, TAU),
+                dr: slope(c.redundancy, k, TAU),
+                dz: slope(c.size, k, TAU),
+                dl: slope(c.test_loss, k, TAU),
+                dt: slope(c.test_acc, k, TAU_ACC),
+                train: at(c.train_acc, k),
+                test: at(c.test_acc, k),
+            })
         })
         .collect();
     // Viterbi over the six phases: best[k][q] = most evidence of labels for
@@ -305,6 +355,8 @@ pub fn of(n: &Normalised) -> Vec<PhaseBand> {
         redundancy: &n.redundancy,
         size: &n.size,
         test_loss: &n.test_loss,
+        train_acc: &n.train_acc,
+        test_acc: &n.test_acc,
     })
 }
 
@@ -338,16 +390,26 @@ mod tests {
             .collect()
     }
 
-    fn run(
-        knots_s: &[(f64, f64)],
-        knots_r: &[(f64, f64)],
-        knots_z: &[(f64, f64)],
-        knots_l: &[(f64, f64)],
-    ) -> Vec<PhaseBand> {
+    /// Knots of the synergy, redundancy, size, test loss, train and test
+    /// accuracy curves (an empty list: no such curve).
+    type Knots<'a> = [&'a [(f64, f64)]; 6];
+
+    fn run(k: Knots) -> Vec<PhaseBand> {
         let steps: Vec<u32> = (1..=800).map(|i| i * 5).collect();
-        let (s, r, z, l) =
-            (curve(&steps, knots_s), curve(&steps, knots_r), curve(&steps, knots_z), curve(&steps, knots_l));
-        label(&Curves { steps: &steps, synergy: &s, redundancy: &r, size: &z, test_loss: &l })
+        let [s, r, z, l, tr, te] = k.map(|k| curve(&steps, k));
+        label(&Curves {
+            steps: &steps,
+            synergy: &s,
+            redundancy: &r,
+            size: &z,
+            test_loss: &l,
+            train_acc: &tr,
+            test_acc: &te,
+        })
+    }
+
+    fn phases(bands: &[PhaseBand]) -> Vec<Phase> {
+        bands.iter().map(|b| b.phase).collect()
     }
 
     /// The bands' phases, and each band's start within a factor 1.6 of the expected step.
@@ -376,12 +438,15 @@ mod tests {
         // Feature learning to step 30, emergence to 200 (synergy up,
         // redundancy down, sub-network grows, test loss peaks), decoupling
         // to 1000 (synergy down, redundancy up, test loss falls), flat after.
-        let bands = run(
+        // Memorised at 30; test accuracy rises from 200 to 1000.
+        let bands = run([
             &[(5.0, 0.1), (30.0, 0.1), (200.0, 1.0), (1000.0, 0.35), (4000.0, 0.33)],
             &[(5.0, 0.9), (30.0, 0.9), (200.0, 0.15), (1000.0, 0.8), (4000.0, 0.82)],
             &[(5.0, 0.2), (30.0, 0.2), (200.0, 1.0), (1000.0, 0.4), (4000.0, 0.4)],
             &[(5.0, 0.3), (30.0, 0.6), (200.0, 1.0), (1000.0, 0.0), (4000.0, 0.0)],
-        );
+            &[(5.0, 0.1), (30.0, 1.0)],
+            &[(5.0, 0.0), (200.0, 0.05), (1000.0, 0.96), (4000.0, 1.0)],
+        ]);
         check(&bands, &[(FeatureLearning, 5.0), (Emergence, 30.0), (Decoupling, 200.0), (Finalising, 1000.0)]);
         assert_eq!(phase_at(&bands, 100), Some(Emergence));
         assert_eq!(phase_at(&bands, 3000), Some(Finalising));
@@ -393,12 +458,14 @@ mod tests {
         // shrinks), delayed emergence to 1500 (both rise), decoupling to
         // 4000 (synergy falls, redundancy rises: low weight decay never
         // settles, so no finalising).
-        let bands = run(
+        let bands = run([
             &[(5.0, 0.1), (20.0, 0.1), (100.0, 0.8), (500.0, 0.2), (1500.0, 1.0), (4000.0, 0.4)],
             &[(5.0, 0.8), (20.0, 0.8), (100.0, 0.4), (500.0, 0.0), (1500.0, 0.6), (4000.0, 1.0)],
             &[(5.0, 0.3), (20.0, 0.3), (100.0, 1.0), (500.0, 0.2), (1500.0, 0.8), (4000.0, 0.6)],
             &[(5.0, 0.2), (20.0, 0.5), (100.0, 0.9), (500.0, 1.0), (1500.0, 0.7), (4000.0, 0.0)],
-        );
+            &[(5.0, 0.1), (20.0, 1.0)],
+            &[(5.0, 0.0), (1500.0, 0.05), (4000.0, 0.97)],
+        ]);
         check(
             &bands,
             &[
@@ -412,23 +479,52 @@ mod tests {
     }
 
     #[test]
-    fn high_initialisation_starts_in_emergence() {
-        // Alpha 8: redundancy drops at once, then synergy rises late.
-        let bands = run(
+    fn high_initialisation_learns_features_while_redundancy_drops() {
+        // Alpha 8: redundancy drops while the training set is learnt (to
+        // step 60), synergy rises until test accuracy moves at 300.
+        let bands = run([
             &[(5.0, 0.1), (60.0, 0.15), (300.0, 1.0), (1200.0, 0.3), (4000.0, 0.3)],
             &[(5.0, 1.0), (60.0, 0.1), (300.0, 0.1), (1200.0, 0.7), (4000.0, 0.7)],
             &[],
             &[],
-        );
-        assert_eq!(bands[0].phase, Emergence, "{bands:?}");
-        let phases: Vec<Phase> = bands.iter().map(|b| b.phase).collect();
-        assert_eq!(phases, [Emergence, Decoupling, Finalising], "{bands:?}");
+            &[(5.0, 0.1), (60.0, 1.0)],
+            &[(5.0, 0.0), (300.0, 0.05), (1200.0, 0.97), (4000.0, 1.0)],
+        ]);
+        assert_eq!(phases(&bands), [FeatureLearning, Emergence, Decoupling, Finalising], "{bands:?}");
     }
 
     #[test]
-    fn a_flat_run_never_leaves_feature_learning() {
-        let bands = run(&[(5.0, 0.2), (4000.0, 0.2)], &[(5.0, 0.7), (4000.0, 0.7)], &[], &[]);
+    fn a_run_that_never_memorises_stays_in_feature_learning() {
+        let bands = run([&[(5.0, 0.2), (4000.0, 0.2)], &[(5.0, 0.7), (4000.0, 0.7)], &[], &[], &[(5.0, 0.3)], &[]]);
         assert_eq!(bands, [PhaseBand { phase: FeatureLearning, from_step: 5, to_step: 4000 }]);
+    }
+
+    #[test]
+    fn memorisation_without_generalisation_never_decouples() {
+        // Alpha 50: memorised at 100, test accuracy flat near 0.05; synergy
+        // peaks and falls, redundancy rises: the O-information pattern of
+        // decoupling, without its rise in test accuracy.
+        let bands = run([
+            &[(5.0, 0.1), (100.0, 0.2), (400.0, 1.0), (4000.0, 0.1)],
+            &[(5.0, 0.9), (100.0, 0.5), (400.0, 0.0), (4000.0, 1.0)],
+            &[],
+            &[],
+            &[(5.0, 0.1), (100.0, 1.0)],
+            &[(5.0, 0.01), (4000.0, 0.05)],
+        ]);
+        let got = phases(&bands);
+        assert_eq!(got[..2], [FeatureLearning, Emergence], "{bands:?}");
+        assert!(!got.contains(&Decoupling) && !got.contains(&Finalising), "{bands:?}");
+        // Without accuracies the same curves are read as decoupling.
+        let blind = run([
+            &[(5.0, 0.1), (100.0, 0.2), (400.0, 1.0), (4000.0, 0.1)],
+            &[(5.0, 0.9), (100.0, 0.5), (400.0, 0.0), (4000.0, 1.0)],
+            &[],
+            &[],
+            &[],
+            &[],
+        ]);
+        assert!(phases(&blind).contains(&Decoupling), "{blind:?}");
     }
 
     #[test]
@@ -439,7 +535,15 @@ mod tests {
         assert!(!FeatureLearning.may_follow(Some(Emergence)));
         assert!(!DelayedEmergence.may_follow(Some(Emergence)));
         assert!(!Divergence.may_follow(None));
-        let empty = label(&Curves { steps: &[], synergy: &[], redundancy: &[], size: &[], test_loss: &[] });
+        let empty = label(&Curves {
+            steps: &[],
+            synergy: &[],
+            redundancy: &[],
+            size: &[],
+            test_loss: &[],
+            train_acc: &[],
+            test_acc: &[],
+        });
         assert!(empty.is_empty());
     }
 }
