@@ -5,7 +5,7 @@
 use grokscope::config::RunConfig;
 use grokscope::engine::{self, Engine, Mask};
 use grokscope::run::history::{History, Measures};
-use grokscope::run::subnet::{mask_of, pick_checkpoint, synergy_neurons};
+use grokscope::run::subnet::{mask_of, pick_checkpoint, synergy_neurons, Pick};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -82,15 +82,16 @@ fn the_multiplet_is_read_from_the_checkpoint() {
         synergy_size: 0,
         synergy_clusters: clusters,
         redundancy_size: 0,
+        sizes: None,
         labels: vec![0, 1, 2, 1, 0, 2],
     };
     h.checkpoints = vec![cp(10, -0.1, vec![0]), cp(20, -0.5, vec![1, 2]), cp(30, -0.2, vec![2])];
-    let best = pick_checkpoint(&h, None).unwrap();
+    let best = pick_checkpoint(&h, Pick::Minimum).unwrap().0;
     assert_eq!(best.step, 20);
     assert_eq!(synergy_neurons(best), [1, 2, 3, 5]);
-    assert_eq!(pick_checkpoint(&h, Some(29)).unwrap().step, 20);
-    assert_eq!(synergy_neurons(pick_checkpoint(&h, Some(35)).unwrap()), [2, 5]);
-    assert!(pick_checkpoint(&h, Some(5)).is_err());
+    assert_eq!(pick_checkpoint(&h, Pick::Step(29)).unwrap().0.step, 20);
+    assert_eq!(synergy_neurons(pick_checkpoint(&h, Pick::Step(35)).unwrap().0), [2, 5]);
+    assert!(pick_checkpoint(&h, Pick::Step(5)).is_err());
     let m = mask_of(&[1, 3], 6, false);
     assert_eq!(m.keep, [false, true, false, true, false, false]);
     assert_eq!(m.inverse().keep, [true, false, true, false, true, true]);
@@ -157,7 +158,7 @@ fn reproduce_quick_writes_a_complete_report() {
     ] {
         assert!(report.contains(section), "no {section}");
     }
-    assert!(report.contains("runs predicted correctly"));
+    assert!(report.contains("scored runs right"));
     assert!(report.contains("| union | stable | all |"), "the sensitivity table covers mode, ties and samples");
     let figures: Vec<&str> = report.split("](").skip(1).map(|s| &s[..s.find(')').unwrap()]).collect();
     assert!(figures.len() >= 7 * 3 + 6 + 2, "{} figures", figures.len());
@@ -167,9 +168,40 @@ fn reproduce_quick_writes_a_complete_report() {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>") && svg.len() > 1000, "{f}");
     }
     for name in ["wd2", "alpha8"] {
-        assert!(figures.contains(&format!("fig/subnetwork_{name}.svg").as_str()));
-        assert!(dir.join(format!("fig/subnetwork_{name}.json")).exists());
+        assert!(figures.contains(&format!("fig/subnetwork_{name}_seed0.svg").as_str()));
+        assert!(dir.join(format!("fig/subnetwork_{name}_seed0.json")).exists());
     }
+    assert!(report.contains("## Spread of the grokking step") && report.contains("(split 2)"), "the splits' table");
+    assert!(report.contains("## Size of the synergistic sub-network"), "the size rules compared");
+    // The same report again from the saved runs, without training them.
+    let again = scratch("reproduce-from");
+    let out = grokscope(&[
+        "reproduce",
+        "--quick",
+        "--query",
+        "p=23&hidden=64&steps=150&every=10",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--no-subnetwork",
+        "--no-splits",
+        "--from",
+        dir.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let second = std::fs::read_to_string(again.join("REPORT.md")).unwrap();
+    assert!(second.contains("The runs were read from"), "{second}");
+    let phases = |r: &str| r[r.find("## Phases").unwrap()..r.find("## Early synergy").unwrap()].to_string();
+    assert_eq!(phases(&second), phases(&report), "same runs, same phases");
+    // A different configuration is refused, naming the file.
+    let out = grokscope(&[
+        "reproduce", "--quick", "--query", "p=23&hidden=64&steps=100&every=10", "--backend", "cpu", "--quiet",
+        "--from", dir.to_str().unwrap(), "--out", again.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--from") && err.contains("wd0.1_seed0.json"), "{err}");
 }
 
 #[test]
@@ -182,4 +214,54 @@ fn reproduce_names_what_it_cannot_run() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--out"));
     let out = grokscope(&["subnetwork", "p=13&hidden=16&steps=10&every=0", "--backend", "cpu"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("every > 0"));
+}
+
+#[test]
+fn the_paper_takes_the_multiplet_from_the_emergence_band() {
+    use grokscope::engine::StepRecord;
+    use grokscope::run::phases::{phases_of, Phase};
+    // Memorised by step 40, test accuracy rising from step 600: synergy
+    // deepens to step 300 (emergence), then the deepest point of the run
+    // comes late, at step 3000, after grokking.
+    let mut h = History::new(&RunConfig { steps: 4000, every: 10, hidden: 6, ..RunConfig::default() }, "cpu");
+    let recs: Vec<StepRecord> = (1..=4000)
+        .map(|s| StepRecord {
+            step: s,
+            train_loss: 1.0,
+            train_acc: (s as f64 / 40.0).min(1.0),
+            test_loss: 1.0,
+            test_acc: if s < 600 { 0.01 } else { (0.01 + (s - 600) as f64 / 800.0).min(1.0) },
+        })
+        .collect();
+    h.push(&recs);
+    h.checkpoints = (1..=400)
+        .map(|i| {
+            let s = i * 10;
+            let t = (s as f64).ln();
+            let synergy = if s <= 300 { -0.5 * (t - 10f64.ln()) / (300f64.ln() - 10f64.ln()) } else { -0.5 + 0.3 * ((s - 300) as f64 / 3700.0) };
+            Measures {
+                step: s,
+                synergy: if s == 3000 { -0.9 } else { synergy },
+                redundancy: 0.0,
+                synergy_size: 0,
+                synergy_clusters: vec![s as usize % 3],
+                redundancy_size: 0,
+                sizes: None,
+                labels: vec![0, 1, 2, 1, 0, 2],
+            }
+        })
+        .collect();
+    let bands = phases_of(&h);
+    let band = bands.iter().find(|b| b.phase == Phase::Emergence).expect("an emergence band");
+    let (cp, chosen) = pick_checkpoint(&h, Pick::Emergence).unwrap();
+    assert!((band.from_step..=band.to_step).contains(&cp.step), "{chosen}: {bands:?}");
+    let lowest_inside = h
+        .checkpoints
+        .iter()
+        .filter(|c| (band.from_step..=band.to_step).contains(&c.step))
+        .map(|c| c.synergy)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(cp.synergy, lowest_inside);
+    assert!(chosen.contains("emergence band"), "{chosen}");
+    assert_eq!(pick_checkpoint(&h, Pick::Minimum).unwrap().0.step, 3000);
 }

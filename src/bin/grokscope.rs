@@ -21,17 +21,21 @@ const USAGE: &str = "usage:
   grokscope fingerprint \"QUERY\"
       Prints a digest of the run's split and initial weights (equal on every target).
   grokscope reproduce --out DIR [--seeds N] [--quick] [--mode mean|union] [--backend auto|gpu|cpu]
-                      [--query \"QUERY\"] [--only wd2,alpha8,...] [--threads N] [--no-subnetwork] [--quiet]
+                      [--query \"QUERY\"] [--only wd2,alpha8,...] [--threads N] [--no-subnetwork] [--no-splits]
+                      [--from DIR0] [--quiet]
       Runs every experiment of the paper (wd0.1, wd2, wd10, wd50, alpha1, alpha8, alpha50; seeds 0..N,
       5 by default, 1 with --quick) and writes DIR/REPORT.md with SVG figures (DIR/fig/), each run's
-      history (DIR/runs/), the claims' verdicts, phases, the early-synergy prediction, the sub-network
-      experiment (wd2, alpha8) and the measures' sensitivity to mode, ties and samples.
+      history (DIR/runs/), the claims' verdicts, phases, the early-synergy prediction (fitted on seeds
+      0-1, scored on the others), the sub-network experiment (wd2, alpha8, seeds 0-2), wd0.1 and wd2 on
+      two more splits, and the measures' sensitivity to mode, ties and samples.
       --quick applies \"p=59&frac=0.5&hidden=128&steps=1000&every=10\" over every preset; --query replaces that.
-  grokscope subnetwork \"QUERY\" [--step N] [--silence] [--out DIR] [--backend auto|gpu|cpu] [--threads N]
-      Section 7: trains QUERY, takes the neurons of the most synergistic multiplet (the run's minimum
-      synergy, or the last checkpoint at or before step N), retrains from the same initialisation with
-      only them (the others' W1 rows zeroed; --silence also zeroes their b1 and W2) and with only the
-      others, and writes DIR/subnetwork.svg (test accuracy of the three) and DIR/subnetwork.json.";
+      --from DIR0 reads the runs of an earlier reproduction (DIR0/runs/) instead of training them.
+  grokscope subnetwork \"QUERY\" [--at emergence|min] [--step N] [--silence] [--out DIR] [--backend auto|gpu|cpu] [--threads N]
+      Section 7: trains QUERY, takes the neurons of its synergistic sub-network at the most synergistic
+      checkpoint of the (delayed) emergence phase (--at min: of the whole run; --step N: the last
+      checkpoint at or before step N), retrains from the same initialisation with only them (the
+      others' W1 rows zeroed; --silence also zeroes their b1 and W2) and with only the others, and
+      writes DIR/subnetwork.svg (test accuracy of the three) and DIR/subnetwork.json.";
 
 fn main() -> ExitCode {
     std::env::set_var("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()));
@@ -169,6 +173,8 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
         subnetwork: true,
         quiet: false,
         only: Vec::new(),
+        splits: true,
+        from: None,
     };
     let mut out = None;
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
@@ -181,6 +187,8 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
             Long("query") => o.query = Some(value(&mut args)?),
             Long("threads") => o.threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
             Long("no-subnetwork") => o.subnetwork = false,
+            Long("no-splits") => o.splits = false,
+            Long("from") => o.from = Some(value(&mut args)?.into()),
             Long("only") => o.only = value(&mut args)?.split(',').map(|s| s.trim().to_string()).collect(),
             Long("quiet") => o.quiet = true,
             other => return Err(format!("{}\n{USAGE}", other.unexpected())),
@@ -195,12 +203,20 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
 
 fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {
     use lexopt::Arg::*;
-    let (mut query, mut step, mut silence, mut out, mut backend, mut threads) =
-        (None, None, false, String::from("."), Backend::Auto, 0usize);
+    use grokscope::run::subnet::Pick;
+    let (mut query, mut pick, mut silence, mut out, mut backend, mut threads) =
+        (None, Pick::Emergence, false, String::from("."), Backend::Auto, 0usize);
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
             Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
-            Long("step") => step = Some(value(&mut args)?.parse().map_err(|_| "--step: expected a whole number")?),
+            Long("step") => pick = Pick::Step(value(&mut args)?.parse().map_err(|_| "--step: expected a whole number")?),
+            Long("at") => {
+                pick = match value(&mut args)?.as_str() {
+                    "emergence" => Pick::Emergence,
+                    "min" => Pick::Minimum,
+                    other => return Err(format!("--at: '{other}' is not emergence or min")),
+                }
+            }
             Long("silence") => silence = true,
             Long("out") => out = value(&mut args)?,
             Long("backend") => backend = value(&mut args)?.parse().map_err(|e| format!("--backend {e}"))?,
@@ -218,7 +234,7 @@ fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {
     if let Some(e) = skipped.first() {
         eprintln!("grokscope: {} checkpoint(s) not analysable, e.g. {e}", skipped.len());
     }
-    let s = experiments::subnetwork(full, step, silence, gpu.as_ref(), threads)?;
+    let s = experiments::subnetwork(full, pick, silence, gpu.as_ref(), threads)?;
     let dir = std::path::Path::new(&out);
     grokscope::report::figures::write_subnetwork(dir, "subnetwork", &s)?;
     for (name, _, h) in s.runs() {
@@ -226,10 +242,10 @@ fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {
         eprintln!("{name}: test accuracy 95 % at {grokked}, final {:.3}", h.final_test_acc());
     }
     eprintln!(
-        "{} of {} neurons from step {}; wrote {}",
+        "{} of {} neurons from {}; wrote {}",
         s.neurons.len(),
         config.hidden,
-        s.step,
+        s.chosen,
         dir.join("subnetwork.svg").display()
     );
     Ok(())

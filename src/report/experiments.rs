@@ -2,6 +2,7 @@
 //! the run driver, what the report reads from each run, and the
 //! sub-network experiment for the runs that have one.
 
+use super::claims::Splits;
 use super::references::experiments;
 use super::Options;
 use crate::engine::{self, gpu::Gpu, Engine, Mask};
@@ -9,7 +10,7 @@ use crate::run::driver::{finish, Capture, Driver, Measuring};
 use crate::run::history::History;
 use crate::run::phases::{self, PhaseBand};
 use crate::run::predict::{self, Prediction, Rule};
-use crate::run::subnet::{self, Subnetwork};
+use crate::run::subnet::{self, Pick, Subnetwork};
 use crate::run::Backend;
 use std::time::Instant;
 
@@ -17,8 +18,14 @@ use std::time::Instant;
 /// `predict`'s documentation for why not less).
 pub const PREDICT_FRACTION: f64 = 0.5;
 
-/// The experiments whose first seed gets the sub-network experiment.
+/// The experiments that get the sub-network experiment (the paper's two).
 pub const SUBNETWORK_OF: [&str; 2] = ["wd2", "alpha8"];
+/// Init seeds (0, 1, ...) of each that are retrained as sub-networks.
+pub const SUBNETWORK_SEEDS: u64 = 3;
+/// The experiments trained again on other splits (init seed 0), and the
+/// split seeds beside the reproduction's own 0.
+pub const SPLITS_OF: [&str; 2] = ["wd0.1", "wd2"];
+pub const SPLIT_SEEDS: [u64; 2] = [1, 2];
 
 /// One trained run and what the report reads from it.
 pub struct Run {
@@ -47,6 +54,16 @@ impl Run {
             seconds,
             history,
         }
+    }
+
+    /// The run's early prediction under `rule`.
+    pub fn predict(&mut self, rule: &Rule) {
+        self.prediction = predict::predict_early(&self.history, PREDICT_FRACTION, rule);
+    }
+
+    /// What the prediction reads of the run, and whether it grokked.
+    pub fn series(&self) -> (predict::Series, Option<u32>) {
+        (predict::Series::of(&self.history, PREDICT_FRACTION), self.grokked)
     }
 }
 
@@ -85,14 +102,8 @@ pub fn train(
 }
 
 /// Section 7 for a trained run.
-pub fn subnetwork(
-    full: History,
-    step: Option<u32>,
-    silence: bool,
-    gpu: Option<&Gpu>,
-    threads: usize,
-) -> Result<Subnetwork, String> {
-    pollster::block_on(subnet::experiment(full, step, silence, opener(gpu, threads)))
+pub fn subnetwork(full: History, pick: Pick, silence: bool, gpu: Option<&Gpu>, threads: usize) -> Result<Subnetwork, String> {
+    pollster::block_on(subnet::experiment(full, pick, silence, opener(gpu, threads)))
 }
 
 /// The experiments `o` selects, in the paper's order.
@@ -120,25 +131,63 @@ pub fn sensitivity_steps(c: &crate::config::RunConfig) -> Vec<u32> {
     s
 }
 
-/// Every run of the selected experiments; the first wd2 run keeps the
-/// sensitivity analysis' activations.
+/// The configuration of one run of the reproduction.
+fn config(o: &Options, over: &str, preset: &str, seed: u64) -> Result<crate::config::RunConfig, String> {
+    let sep = if over.is_empty() { "" } else { "&" };
+    let query = format!("preset={preset}&seed={seed}&mode={}{sep}{over}", o.mode.name());
+    crate::url::parse(&query).map_err(|e| format!("{query}: {e}"))
+}
+
+/// Trains `c` again without measures, keeping the activations at `capture`.
+fn replay(c: &crate::config::RunConfig, gpu: Option<&Gpu>, threads: usize, capture: &[u32]) -> Result<Vec<Capture>, String> {
+    let mut engine = opener(gpu, threads)(c, None).map_err(|e| e.to_string())?;
+    let driver = Driver::new(c, &engine.describe(), Measuring::Off).capturing(capture);
+    let done = pollster::block_on(finish(driver, &mut engine, engine::gpu::MAX_BATCH / 2, |_| {}));
+    Ok(done.map_err(|e| e.to_string())?.into_parts().1)
+}
+
+/// A run an earlier reproduction wrote into `dir`, checked to be the run
+/// `c` describes.
+fn read_run(dir: &std::path::Path, preset: &str, c: &crate::config::RunConfig) -> Result<History, String> {
+    let file = dir.join("runs").join(format!("{preset}_seed{}.json", c.seed));
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("--from: cannot read {}: {e}", file.display()))?;
+    let h = History::from_json(&text).map_err(|e| format!("--from: {}: {e}", file.display()))?;
+    if h.config != *c {
+        return Err(format!(
+            "--from: {} was trained with `{}`, not `{}`: give the same --quick/--query/--mode as that reproduction",
+            file.display(),
+            h.query,
+            crate::url::to_query(c)
+        ));
+    }
+    Ok(h)
+}
+
+/// Every run of the selected experiments (trained, or read from `o.from`);
+/// the first wd2 run keeps the sensitivity analysis' activations.
 pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, Vec<Capture>), String> {
     let presets = selected(o)?;
     let total = presets.len() * o.seeds as usize;
     let (mut runs, mut captures) = (Vec::new(), Vec::new());
     for &preset in &presets {
         for seed in 0..o.seeds as u64 {
-            let sep = if over.is_empty() { "" } else { "&" };
-            let query = format!("preset={preset}&seed={seed}&mode={}{sep}{over}", o.mode.name());
-            let c = crate::url::parse(&query).map_err(|e| format!("{query}: {e}"))?;
+            let c = config(o, over, preset, seed)?;
             if c.every == 0 {
                 return Err("reproduce needs progress measures (every > 0)".into());
             }
             let capture = if preset == "wd2" && seed == 0 { sensitivity_steps(&c) } else { Vec::new() };
             let t = Instant::now();
-            let (history, caps, skipped) = train(&c, gpu, o.threads, &capture, |_| {})?;
-            captures.extend(caps);
-            let run = Run::of(preset, history, skipped, t.elapsed().as_secs_f64());
+            let run = match &o.from {
+                Some(dir) => {
+                    captures.extend(replay(&c, gpu, o.threads, &capture)?);
+                    Run::of(preset, read_run(dir, preset, &c)?, Vec::new(), f64::NAN)
+                }
+                None => {
+                    let (history, caps, skipped) = train(&c, gpu, o.threads, &capture, |_| {})?;
+                    captures.extend(caps);
+                    Run::of(preset, history, skipped, t.elapsed().as_secs_f64())
+                }
+            };
             let file = o.out.join("runs").join(format!("{preset}_seed{seed}.json"));
             std::fs::write(&file, crate::run::to_json(&run.history))
                 .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
@@ -158,28 +207,55 @@ pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, 
     Ok((runs, captures))
 }
 
-/// Section 7 on the first seed of each of [`SUBNETWORK_OF`].
+/// Section 7 on the first [`SUBNETWORK_SEEDS`] seeds of each of
+/// [`SUBNETWORK_OF`], the multiplet taken from the emergence band.
 pub fn subnetworks(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<(&'static str, Subnetwork)>, String> {
     let mut out = Vec::new();
     for name in SUBNETWORK_OF {
-        let Some(r) = runs.iter().find(|r| r.preset == name && r.seed == 0) else { continue };
-        if r.history.checkpoints.is_empty() {
-            continue;
+        for r in runs.iter().filter(|r| r.preset == name && r.seed < SUBNETWORK_SEEDS) {
+            if r.history.checkpoints.is_empty() {
+                continue;
+            }
+            let t = Instant::now();
+            let s = subnetwork(r.history.clone(), Pick::Emergence, false, gpu, o.threads)?;
+            let file = format!("subnetwork_{name}_seed{}", r.seed);
+            super::figures::write_subnetwork(&o.out.join("fig"), &file, &s)?;
+            if !o.quiet {
+                eprintln!(
+                    "sub-network of {name} seed {}: {} neurons from step {}: grokked {} / inverse {} / full {} ({:.0} s)",
+                    r.seed,
+                    s.neurons.len(),
+                    s.step,
+                    super::markdown::fmt_step(s.sub.grokked_at()),
+                    super::markdown::fmt_step(s.inverse.grokked_at()),
+                    super::markdown::fmt_step(s.full.grokked_at()),
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            out.push((name, s));
         }
-        let t = Instant::now();
-        let s = subnetwork(r.history.clone(), None, false, gpu, o.threads)?;
-        super::figures::write_subnetwork(&o.out.join("fig"), &format!("subnetwork_{name}"), &s)?;
-        if !o.quiet {
-            eprintln!(
-                "sub-network of {name}: {} neurons from step {}: grokked {} / inverse {} ({:.0} s)",
-                s.neurons.len(),
-                s.step,
-                super::markdown::fmt_step(s.sub.grokked_at()),
-                super::markdown::fmt_step(s.inverse.grokked_at()),
-                t.elapsed().as_secs_f64()
-            );
+    }
+    Ok(out)
+}
+
+/// [`SPLITS_OF`] on the split seeds [`SPLIT_SEEDS`] (init seed 0, no
+/// measures), beside the reproduction's own split 0.
+pub fn splits(o: &Options, over: &str, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<Splits>, String> {
+    let mut out = Vec::new();
+    for preset in SPLITS_OF {
+        let Some(own) = runs.iter().find(|r| r.preset == preset && r.seed == 0) else { continue };
+        let mut grokked = vec![(own.history.config.split_seed, own.grokked)];
+        for split_seed in SPLIT_SEEDS {
+            let c = crate::config::RunConfig { split_seed, every: 0, ..config(o, over, preset, 0)? };
+            let t = Instant::now();
+            let (h, _, _) = train(&c, gpu, o.threads, &[], |_| {})?;
+            if !o.quiet {
+                let g = super::markdown::fmt_step(h.grokked_at());
+                eprintln!("{preset} split {split_seed}: grokked {g} ({:.0} s)", t.elapsed().as_secs_f64());
+            }
+            grokked.push((split_seed, h.grokked_at()));
         }
-        out.push((name, s));
+        out.push(Splits { preset, grokked });
     }
     Ok(out)
 }

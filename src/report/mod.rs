@@ -32,6 +32,11 @@ pub struct Options {
     pub quiet: bool,
     /// Only these presets (empty: every experiment).
     pub only: Vec<String>,
+    /// Train wd 0.1 and wd 2 on more splits (`experiments::SPLIT_SEEDS`).
+    pub splits: bool,
+    /// Read the runs from an earlier reproduction's folder instead of
+    /// training them (phases, prediction, claims and sub-networks anew).
+    pub from: Option<PathBuf>,
 }
 
 /// What `--quick` changes in every preset: a smaller task and fewer steps.
@@ -39,6 +44,20 @@ pub const QUICK_QUERY: &str = "p=59&frac=0.5&hidden=128&steps=1000&every=10";
 /// Seeds of the full and the quick reproduction.
 pub const SEEDS: u32 = 5;
 pub const QUICK_SEEDS: u32 = 1;
+
+/// The prediction rule fitted on init seeds 0 and 1 (when there are held-out
+/// seeds to score it on; else the default), applied to every run.
+fn fitted_rule(runs: &mut [experiments::Run]) -> crate::run::predict::Rule {
+    use crate::run::predict;
+    let rule = if runs.iter().any(|r| r.seed >= 2) {
+        let fit_on: Vec<_> = runs.iter().filter(|r| r.seed < 2).map(|r| r.series()).collect();
+        predict::fit(&fit_on)
+    } else {
+        predict::Rule::default()
+    };
+    runs.iter_mut().for_each(|r| r.predict(&rule));
+    rule
+}
 
 /// Runs every experiment and writes the report into `o.out`.
 pub fn reproduce(o: &Options) -> Result<(), String> {
@@ -50,8 +69,10 @@ pub fn reproduce(o: &Options) -> Result<(), String> {
     let over = o.query.clone().or_else(|| o.quick.then(|| QUICK_QUERY.to_string())).unwrap_or_default();
     experiments::selected(o)?;
     let gpu = experiments::open_gpu(o.backend)?;
-    let (runs, captures) = experiments::run_all(o, &over, gpu.as_ref())?;
+    let (mut runs, captures) = experiments::run_all(o, &over, gpu.as_ref())?;
+    let rule = fitted_rule(&mut runs);
     let subnets = if o.subnetwork { experiments::subnetworks(o, &runs, gpu.as_ref())? } else { Vec::new() };
+    let splits = if o.splits { experiments::splits(o, &over, &runs, gpu.as_ref())? } else { Vec::new() };
     let t = Instant::now();
     let sensitivity = match runs.iter().find(|r| r.preset == "wd2" && r.seed == 0) {
         Some(r) if !captures.is_empty() => sensitivity::table(&r.history.config, &captures),
@@ -66,6 +87,8 @@ pub fn reproduce(o: &Options) -> Result<(), String> {
         over: &over,
         runs: &runs,
         subnets: &subnets,
+        splits: &splits,
+        rule: &rule,
         figures: &figures,
         sensitivity: &sensitivity,
         seconds: started.elapsed().as_secs_f64(),

@@ -2,37 +2,72 @@
 //! checkpoint's multiplet to take, its neurons, the mask keeping them, and
 //! the retraining with and without them. `grokscope subnetwork`,
 //! `reproduce` and the page all use these.
+//!
+//! The paper takes "sub-networks with high synergy during the emergence
+//! phase" (for weight decay 0.1, the delayed emergence phase), so the
+//! default checkpoint is the most synergistic one in the run's (delayed)
+//! emergence band ([`Pick::Emergence`]); the global minimum and a given step
+//! stay options. The multiplet is the run's synergistic sub-network (its
+//! `size` rule: by default the union-mode multiplet, docs/METHOD.md).
 
 use super::driver::{finish, Driver, Measuring};
 use super::history::{History, Measures};
-use super::measure;
-use crate::analysis::{self, AnalysisSettings, Mode};
+use super::phases::{self, Phase};
 use crate::config::RunConfig;
 use crate::engine::{gpu::GpuError, Engine, Mask};
 use serde::Serialize;
 
-/// The checkpoint whose synergistic multiplet is taken: the run's global
-/// minimum of synergy, or the last checkpoint at or before `step`.
-pub fn pick_checkpoint(h: &History, step: Option<u32>) -> Result<&Measures, String> {
-    let pick = match step {
-        Some(s) => h.checkpoints.iter().rev().find(|c| c.step <= s),
-        None => h.checkpoints.iter().min_by(|a, b| a.synergy.total_cmp(&b.synergy)),
-    };
-    pick.ok_or_else(|| match step {
-        Some(s) => format!("no checkpoint at or before step {s} (checkpoints need every > 0)"),
-        None => "the run has no checkpoints (set every > 0)".into(),
-    })
+/// Which checkpoint's multiplet the experiment takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// The most synergistic checkpoint of the delayed emergence band, else
+    /// of the emergence band, else the run's global minimum.
+    Emergence,
+    /// The run's global minimum of synergy.
+    Minimum,
+    /// The last checkpoint at or before this step.
+    Step(u32),
 }
 
-/// The neurons of a checkpoint's most synergistic multiplet: those whose
+/// The most synergistic of `cps`.
+fn most_synergistic<'a>(cps: impl Iterator<Item = &'a Measures>) -> Option<&'a Measures> {
+    cps.min_by(|a, b| a.synergy.total_cmp(&b.synergy))
+}
+
+/// The checkpoint whose synergistic multiplet is taken, and how it was
+/// chosen (for people).
+pub fn pick_checkpoint(h: &History, pick: Pick) -> Result<(&Measures, String), String> {
+    let none = || match pick {
+        Pick::Step(s) => format!("no checkpoint at or before step {s} (checkpoints need every > 0)"),
+        _ => "the run has no checkpoints (set every > 0)".into(),
+    };
+    let minimum = || most_synergistic(h.checkpoints.iter()).ok_or_else(none);
+    match pick {
+        Pick::Step(s) => {
+            let cp = h.checkpoints.iter().rev().find(|c| c.step <= s).ok_or_else(none)?;
+            Ok((cp, format!("the checkpoint at step {}", cp.step)))
+        }
+        Pick::Minimum => Ok((minimum()?, "the run's most synergistic checkpoint".into())),
+        Pick::Emergence => {
+            let bands = phases::phases_of(h);
+            for phase in [Phase::DelayedEmergence, Phase::Emergence] {
+                let Some(b) = bands.iter().find(|b| b.phase == phase) else { continue };
+                let inside = h.checkpoints.iter().filter(|c| (b.from_step..=b.to_step).contains(&c.step));
+                if let Some(cp) = most_synergistic(inside) {
+                    let why = format!("the most synergistic checkpoint of the {} band ({}-{})", phase.name(), b.from_step, b.to_step);
+                    return Ok((cp, why));
+                }
+            }
+            Ok((minimum()?, "the run's most synergistic checkpoint (the run has no emergence band)".into()))
+        }
+    }
+}
+
+/// The neurons of a checkpoint's synergistic sub-network: those whose
 /// cluster is in it.
 pub fn synergy_neurons(cp: &Measures) -> Vec<usize> {
-    in_clusters(&cp.labels, &cp.synergy_clusters)
-}
-
-/// The neurons whose label is one of `clusters`.
-fn in_clusters(labels: &[usize], clusters: &[usize]) -> Vec<usize> {
-    labels.iter().enumerate().filter(|(_, l)| clusters.contains(l)).map(|(j, _)| j).collect()
+    cp.labels.iter().enumerate().filter(|(_, l)| cp.synergy_clusters.contains(l)).map(|(j, _)| j).collect()
 }
 
 /// The mask keeping `neurons` of `hidden`.
@@ -48,16 +83,44 @@ pub fn mask_of(neurons: &[usize], hidden: usize, silence: bool) -> Mask {
 #[derive(Clone, Debug, Serialize)]
 pub struct Subnetwork {
     pub query: String,
-    /// The checkpoint whose multiplet was taken.
+    /// The checkpoint whose multiplet was taken, and how it was chosen.
     pub step: u32,
+    pub chosen: String,
+    /// The synergy (bits) at that checkpoint.
     pub synergy_bits: f64,
-    /// The multiplet mode that chose the neurons (see [`experiment`]).
-    pub multiplet_mode: Mode,
     pub neurons: Vec<usize>,
     pub silence: bool,
     pub full: History,
     pub sub: History,
     pub inverse: History,
+}
+
+/// How fast a run generalised: the step to test accuracy 95 % and the area
+/// under its test-accuracy curve (the mean test accuracy over the steps, so
+/// 1 is a network right from the first step).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Speed {
+    pub grokked: Option<u32>,
+    pub area: f64,
+}
+
+impl Speed {
+    pub fn of(h: &History) -> Speed {
+        let n = h.steps.len().max(1) as f64;
+        Speed { grokked: h.grokked_at(), area: h.steps.iter().map(|r| r.test_acc).sum::<f64>() / n }
+    }
+
+    /// Whether this run generalised no later than `other`: it reached 95 %
+    /// test accuracy and `other` did not, or sooner, or (when neither did)
+    /// with at least as large an area.
+    pub fn no_later_than(&self, other: &Speed) -> bool {
+        match (self.grokked, other.grokked) {
+            (Some(a), Some(b)) => a <= b,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => self.area >= other.area,
+        }
+    }
 }
 
 impl Subnetwork {
@@ -70,6 +133,18 @@ impl Subnetwork {
             ("inverse sub-network", n - self.neurons.len(), &self.inverse),
         ]
     }
+
+    /// The speed of the full model, the sub-network and its inverse.
+    pub fn speeds(&self) -> [Speed; 3] {
+        [Speed::of(&self.full), Speed::of(&self.sub), Speed::of(&self.inverse)]
+    }
+
+    /// The paper's claim on this seed: the sub-network generalises (reaches
+    /// 95 %), and no later than its inverse.
+    pub fn holds(&self) -> bool {
+        let [_, sub, inverse] = self.speeds();
+        sub.grokked.is_some() && sub.no_later_than(&inverse)
+    }
 }
 
 /// The configuration the sub-networks retrain with: the run's, without measures.
@@ -78,59 +153,33 @@ pub fn retrain_config(full: &RunConfig) -> RunConfig {
 }
 
 /// Section 7: from a trained run `full` (with checkpoints), retrain from the
-/// same initialisation with only the synergistic multiplet's neurons, and
-/// with only the others; `open` starts an engine for a configuration and mask.
-///
-/// In `mean` mode the most synergistic multiplet is often every cluster (the
-/// whole network, leaving an empty inverse); then the chosen checkpoint is
-/// re-analysed in `union` mode (the authors' code) on the same activations
-/// (the run replayed to that step, bit for bit) and its multiplet is taken.
+/// same initialisation with only the synergistic multiplet's neurons (of the
+/// checkpoint `pick` chooses), and with only the others; `open` starts an
+/// engine for a configuration and mask.
 pub async fn experiment(
     full: History,
-    step: Option<u32>,
+    pick: Pick,
     silence: bool,
     mut open: impl FnMut(&RunConfig, Option<&Mask>) -> Result<Engine, GpuError>,
 ) -> Result<Subnetwork, String> {
-    let cp = pick_checkpoint(&full, step)?.clone();
-    let c = &full.config;
-    let hidden = c.hidden as usize;
-    let (mut neurons, mut synergy_bits, mut multiplet_mode) = (synergy_neurons(&cp), cp.synergy, c.mode);
-    let mut train = |c: &RunConfig, mask: Option<&Mask>, capture: &[u32]| {
-        let driver = Driver::new(c, "", Measuring::Off).capturing(capture);
-        let engine = open(c, mask).map_err(|e| e.to_string());
+    let (cp, chosen) = pick_checkpoint(&full, pick)?;
+    let (step, synergy_bits, neurons) = (cp.step, cp.synergy, synergy_neurons(cp));
+    let rc = retrain_config(&full.config);
+    let mask = mask_of(&neurons, full.config.hidden as usize, silence);
+    let mut train = |mask: &Mask| {
+        let driver = Driver::new(&rc, "", Measuring::Off);
+        let engine = open(&rc, Some(mask)).map_err(|e| e.to_string());
         async move {
             let done = finish(driver, &mut engine?, crate::engine::gpu::MAX_BATCH / 2, |_| {}).await;
-            Ok::<_, String>(done.map_err(|e| e.to_string())?.into_parts())
+            Ok::<_, String>(done.map_err(|e| e.to_string())?.into_parts().0)
         }
     };
-    if neurons.len() == hidden && c.mode == Mode::Mean {
-        let replay = RunConfig { steps: cp.step, ..retrain_config(c) };
-        let (_, caps, _) = train(&replay, None, &[cp.step]).await?;
-        let cap = caps.first().ok_or("the replay kept no activations")?;
-        let x = match c.samples {
-            crate::config::Samples::Train => &cap.train,
-            crate::config::Samples::All => &cap.all,
-        };
-        let settings = AnalysisSettings { mode: Mode::Union, ..measure::settings(c) };
-        let a = analysis::analyze(x, x.len() / hidden, hidden, &settings)
-            .map_err(|e| format!("union re-analysis at step {}: {e}", cp.step))?;
-        neurons = in_clusters(&a.labels, &a.synergy.clusters);
-        synergy_bits = a.synergy.bits;
-        multiplet_mode = Mode::Union;
-    }
-    let rc = retrain_config(c);
-    let mask = mask_of(&neurons, hidden, silence);
-    let (sub, _, _) = train(&rc, Some(&mask), &[]).await?;
-    let (inverse, _, _) = train(&rc, Some(&mask.inverse()), &[]).await?;
-    Ok(Subnetwork {
-        query: full.query.clone(),
-        step: cp.step,
-        synergy_bits,
-        multiplet_mode,
-        neurons,
-        silence,
-        full,
-        sub,
-        inverse,
-    })
+    let sub = train(&mask).await?;
+    let inverse = train(&mask.inverse()).await?;
+    Ok(Subnetwork { query: full.query.clone(), step, chosen, synergy_bits, neurons, silence, full, sub, inverse })
 }
+
+/// What [`Subnetwork::holds`] asks of a sub-network, stated once for the
+/// report and the page.
+pub const CLAIM: &str = "the synergistic sub-network alone reaches 95 % test accuracy, no later than its inverse";
+

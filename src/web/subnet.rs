@@ -1,8 +1,8 @@
 //! Paper section 7 for the finished run, in the page: the neurons of its
-//! most synergistic multiplet (the global minimum of synergy) retrained
-//! from the same initialisation alone (the others' W1 rows zeroed after
-//! every step, the authors' masking), and the others alone; three
-//! test-accuracy curves on `#subnetwork-chart`.
+//! synergistic sub-network at the most synergistic checkpoint of the
+//! (delayed) emergence phase, retrained from the same initialisation alone
+//! (the others' W1 rows zeroed after every step, the authors' masking), and
+//! the others alone; three test-accuracy curves on `#subnetwork-chart`.
 
 use super::dom::{self, by_id, message, now_ms, on_click};
 use super::player::stale;
@@ -61,8 +61,8 @@ async fn subnetwork(run: u32) {
 /// (with a message) when there is nothing to retrain.
 fn prepare() -> Option<[Engine; 2]> {
     let (h, gpu) = with(|a| (a.runs.driver.history().clone(), a.runs.device.clone()));
-    let cp = match subnet::pick_checkpoint(&h, None) {
-        Ok(cp) => cp.clone(),
+    let (cp, chosen) = match subnet::pick_checkpoint(&h, subnet::Pick::Emergence) {
+        Ok((cp, chosen)) => (cp.clone(), chosen),
         Err(e) => {
             message(&format!("No sub-network to train: {e}."));
             return None;
@@ -74,6 +74,7 @@ fn prepare() -> Option<[Engine; 2]> {
     if neurons.len() == hidden {
         explain_whole(&h, &cp);
     }
+    web_sys::console::log_1(&format!("sub-network: {} neurons from {chosen}", neurons.len()).into());
     let c = subnet::retrain_config(&h.config);
     let mask = subnet::mask_of(&neurons, hidden, false);
     let start = |m: &engine::Mask| engine::start_masked(&c, gpu.as_ref(), 1, Some(m));
@@ -86,7 +87,7 @@ fn prepare() -> Option<[Engine; 2]> {
     };
     with(|a| {
         a.subnet = Some(SubnetRun {
-            title: format!("Test accuracy: multiplet of step {} ({} of {hidden} neurons)", cp.step, neurons.len()),
+            title: format!("Test accuracy: sub-network of step {} ({} of {hidden} neurons)", cp.step, neurons.len()),
             step: cp.step,
             neurons: neurons.len(),
             runs: [Driver::new(&c, "", Measuring::Off), Driver::new(&c, "", Measuring::Off)],
@@ -97,17 +98,14 @@ fn prepare() -> Option<[Engine; 2]> {
 
 /// Why a multiplet of every neuron still trains, and how to get a smaller one.
 fn explain_whole(h: &History, cp: &Measures) {
-    // The union re-analysis (`grokscope subnetwork`) needs this step's
-    // activations again, i.e. the run replayed: not cheap in the page.
     message(&format!(
-        "The most synergistic multiplet (step {}, {} bits) holds every neuron ({} mode: all {} clusters), so the \
-         sub-network is the whole network and its inverse has no trained neuron. For a smaller multiplet, set \
-         multiplets to union (mode=union) and run again, or use `grokscope subnetwork`, which re-analyses that \
-         step in union mode.",
+        "The synergistic sub-network of step {} ({} bits) holds every neuron (all {} clusters, `size={}`), so it \
+         is the whole network and its inverse has no trained neuron. The default size rule (size=union) takes \
+         the union-mode multiplet, which is rarely the whole network.",
         cp.step,
         number(cp.synergy),
-        h.config.mode.name(),
-        cp.synergy_clusters.len()
+        cp.synergy_clusters.len(),
+        h.config.size.name(),
     ));
 }
 
