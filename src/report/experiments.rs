@@ -179,7 +179,9 @@ pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, 
             let t = Instant::now();
             let run = match &o.from {
                 Some(dir) => {
-                    captures.extend(replay(&c, gpu, o.threads, &capture)?);
+                    if !capture.is_empty() {
+                        captures.extend(replay(&c, gpu, o.threads, &capture)?);
+                    }
                     Run::of(preset, read_run(dir, preset, &c)?, Vec::new(), f64::NAN)
                 }
                 None => {
@@ -217,8 +219,11 @@ pub fn subnetworks(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<(
                 continue;
             }
             let t = Instant::now();
-            let s = subnetwork(r.history.clone(), Pick::Emergence, false, gpu, o.threads)?;
             let file = format!("subnetwork_{name}_seed{}", r.seed);
+            let s = match saved_subnetwork(o, &file, &r.history) {
+                Some(s) => s,
+                None => subnetwork(r.history.clone(), Pick::Emergence, false, gpu, o.threads)?,
+            };
             super::figures::write_subnetwork(&o.out.join("fig"), &file, &s)?;
             if !o.quiet {
                 eprintln!(
@@ -238,8 +243,20 @@ pub fn subnetworks(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<(
     Ok(out)
 }
 
+/// The sub-network experiment an earlier reproduction (`o.from`) saved as
+/// `fig/NAME.json`, if it is the one `full` would get now (same run, same
+/// chosen checkpoint and neurons).
+fn saved_subnetwork(o: &Options, name: &str, full: &History) -> Option<Subnetwork> {
+    let text = std::fs::read_to_string(o.from.as_ref()?.join("fig").join(format!("{name}.json"))).ok()?;
+    let s: Subnetwork = serde_json::from_str(&text).ok()?;
+    let (cp, _) = subnet::pick_checkpoint(full, Pick::Emergence).ok()?;
+    (s.full.config == full.config && s.step == cp.step && s.neurons == subnet::synergy_neurons(cp) && !s.silence)
+        .then_some(s)
+}
+
 /// [`SPLITS_OF`] on the split seeds [`SPLIT_SEEDS`] (init seed 0, no
-/// measures), beside the reproduction's own split 0.
+/// measures), beside the reproduction's own split 0; each run is saved as
+/// `runs/<preset>_split<k>.json` and read back from `o.from` when there.
 pub fn splits(o: &Options, over: &str, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<Splits>, String> {
     let mut out = Vec::new();
     for preset in SPLITS_OF {
@@ -248,7 +265,13 @@ pub fn splits(o: &Options, over: &str, runs: &[Run], gpu: Option<&Gpu>) -> Resul
         for split_seed in SPLIT_SEEDS {
             let c = crate::config::RunConfig { split_seed, every: 0, ..config(o, over, preset, 0)? };
             let t = Instant::now();
-            let (h, _, _) = train(&c, gpu, o.threads, &[], |_| {})?;
+            let name = format!("{preset}_split{split_seed}");
+            let h = match o.from.as_ref().and_then(|dir| read_run(dir, &name, &c).ok()) {
+                Some(h) => h,
+                None => train(&c, gpu, o.threads, &[], |_| {})?.0,
+            };
+            let file = o.out.join("runs").join(format!("{name}_seed0.json"));
+            std::fs::write(&file, crate::run::to_json(&h)).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             if !o.quiet {
                 let g = super::markdown::fmt_step(h.grokked_at());
                 eprintln!("{preset} split {split_seed}: grokked {g} ({:.0} s)", t.elapsed().as_secs_f64());

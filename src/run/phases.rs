@@ -32,12 +32,15 @@
 //!      S and R rising (0.5); +0.25 if Z rises, +0.25 if L rises; once
 //!      memorised and before test accuracy rises, +0.25 whatever S and R do
 //!      (memorisation opens emergence);
-//!    - divergence: S and R falling while test accuracy does not rise (1);
+//!    - divergence: S and R falling before test accuracy reaches 0.95 (1);
 //!      +0.25 if Z falls;
-//!    - delayed emergence: S and R rising while test accuracy is below 0.5 (1);
-//!    - decoupling: test accuracy rising (1.25), +0.5 if S falls and R rises
-//!      or stays flat; where no accuracy is known, S falling and R rising
-//!      (0.5);
+//!    - delayed emergence: S and R rising before test accuracy reaches 0.95
+//!      (1); S rising alone (0.75, below emergence's 1, so that it only wins
+//!      where the order allows no emergence: after divergence);
+//!    - decoupling (the paper: synergy decreases, redundancy increases, test
+//!      accuracy increases): test accuracy rising while S is not (1), +0.5 if
+//!      S falls, +0.25 if R rises; test accuracy rising while S rises too
+//!      (0.25); where no accuracy is known, S falling and R rising (0.5);
 //!    - finalising: test accuracy at 0.95 and flat (0.75), +0.5 if S and R
 //!      are flat too.
 //!
@@ -227,25 +230,29 @@ fn scores(p: Point) -> [f64; 6] {
         e[1] += bonus(dz == 1) + bonus(dl == 1);
     }
     e[1] += bonus(memorised && dt != 1 && test < 0.5);
+    let converged = test >= GROKKED;
     // Divergence.
-    if (ds, dr) == (-1, -1) && dt != 1 {
+    if (ds, dr) == (-1, -1) && !converged {
         e[2] = 1.0 + bonus(dz == -1);
     }
     // Delayed emergence.
-    if (ds, dr) == (1, 1) && (!test_known || test < 0.5) {
-        e[3] = 1.0;
+    if !converged {
+        e[3] = match (ds, dr) {
+            (1, 1) => 1.0,
+            (1, _) => 0.75,
+            _ => 0.0,
+        };
     }
     // Decoupling.
-    let pattern = ds == -1 && dr >= 0;
-    e[4] = if dt == 1 {
-        1.25 + if pattern { 0.5 } else { 0.0 }
-    } else if !test_known && (ds, dr) == (-1, 1) {
-        0.5
-    } else {
-        0.0
+    e[4] = match (dt, ds) {
+        (1, -1) => 1.5 + bonus(dr == 1),
+        (1, 0) => 1.0 + bonus(dr == 1),
+        (1, _) => 0.25,
+        _ if !test_known && (ds, dr) == (-1, 1) => 0.5,
+        _ => 0.0,
     };
     // Finalising.
-    if test >= GROKKED && dt == 0 {
+    if converged && dt == 0 {
         e[5] = 0.75 + if (ds, dr) == (0, 0) { 0.5 } else { 0.0 };
     }
     e

@@ -15,7 +15,7 @@ use super::history::{History, Measures};
 use super::phases::{self, Phase};
 use crate::config::RunConfig;
 use crate::engine::{gpu::GpuError, Engine, Mask};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which checkpoint's multiplet the experiment takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -80,7 +80,7 @@ pub fn mask_of(neurons: &[usize], hidden: usize, silence: bool) -> Mask {
 }
 
 /// The three runs of the experiment and how the neurons were chosen.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Subnetwork {
     pub query: String,
     /// The checkpoint whose multiplet was taken, and how it was chosen.
