@@ -19,6 +19,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `reproduce --quick` at a tiny size (`over` added to the query), quiet,
+/// on the CPU, into `out`.
+fn tiny_reproduce(over: &str, extra: &[&str], out: &Path) -> std::process::Output {
+    let query = format!("p=23&hidden=64&every=10&{over}");
+    let mut args = vec!["reproduce", "--quick", "--query", &query, "--backend", "cpu", "--quiet"];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out.to_str().unwrap()]);
+    grokscope(&args)
+}
+
 fn small() -> RunConfig {
     RunConfig { p: 13, hidden: 16, steps: 30, every: 0, ..RunConfig::default() }
 }
@@ -129,17 +139,7 @@ fn subnetwork_writes_three_curves() {
 #[test]
 fn reproduce_quick_writes_a_complete_report() {
     let dir = scratch("reproduce");
-    let out = grokscope(&[
-        "reproduce",
-        "--quick",
-        "--query",
-        "p=23&hidden=64&steps=150&every=10",
-        "--backend",
-        "cpu",
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = tiny_reproduce("steps=150", &[], &dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = std::fs::read_to_string(dir.join("REPORT.md")).unwrap();
     for preset in ["wd0.1", "wd2", "wd10", "wd50", "alpha1", "alpha8", "alpha50"] {
@@ -175,31 +175,18 @@ fn reproduce_quick_writes_a_complete_report() {
     assert!(report.contains("## Size of the synergistic sub-network"), "the size rules compared");
     // The same report again from the saved runs, without training them.
     let again = scratch("reproduce-from");
-    let out = grokscope(&[
-        "reproduce",
-        "--quick",
-        "--query",
-        "p=23&hidden=64&steps=150&every=10",
-        "--backend",
-        "cpu",
-        "--quiet",
-        "--no-subnetwork",
-        "--no-splits",
-        "--from",
-        dir.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+    let out = tiny_reproduce("steps=150", &["--from", dir.to_str().unwrap()], &again);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let second = std::fs::read_to_string(again.join("REPORT.md")).unwrap();
     assert!(second.contains("The runs were read from"), "{second}");
     let phases = |r: &str| r[r.find("## Phases").unwrap()..r.find("## Early synergy").unwrap()].to_string();
     assert_eq!(phases(&second), phases(&report), "same runs, same phases");
+    let saved = |d: &Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    for f in ["fig/subnetwork_wd2_seed0.json", "runs/wd2_split1_seed0.json"] {
+        assert_eq!(saved(&again, f), saved(&dir, f), "{f} read back as it was");
+    }
     // A different configuration is refused, naming the file.
-    let out = grokscope(&[
-        "reproduce", "--quick", "--query", "p=23&hidden=64&steps=100&every=10", "--backend", "cpu", "--quiet",
-        "--from", dir.to_str().unwrap(), "--out", again.to_str().unwrap(),
-    ]);
+    let out = tiny_reproduce("steps=100", &["--from", dir.to_str().unwrap()], &again);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("--from") && err.contains("wd0.1_seed0.json"), "{err}");
 }

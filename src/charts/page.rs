@@ -71,7 +71,7 @@ impl Chart {
                 .zip(last(&f.test_loss))
                 .map(|((s, tr), (_, te))| format!("Step {s}: train loss {}, test loss {}.", number(tr), number(te))),
             Chart::Synergy => last(&f.synergy).zip(last(&f.redundancy)).map(|((s, sy), (_, re))| {
-                format!("Step {s}: synergy {sy:.2}, redundancy {re:.2} (normalised, 0 to 1).")
+                format!("Step {s}: synergy {sy:.2}, redundancy {re:.2} (normalised over the run, 0 to 1: 1 is the most synergistic, or redundant, point).")
             }),
             Chart::Size => {
                 last(&f.size).map(|(s, n)| format!("Step {s}: the synergistic sub-network has {n} neurons."))

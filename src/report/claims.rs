@@ -420,16 +420,7 @@ mod tests {
         // A checkpoint every step; synergy deepens across each band (a
         // sawtooth), so its normalised curve rises in every band.
         history.checkpoints = (1..=100 * phases.len().max(1) as u32)
-            .map(|step| crate::run::history::Measures {
-                step,
-                synergy: -((step % 100) as f64),
-                redundancy: 0.0,
-                synergy_size: 1,
-                synergy_clusters: vec![],
-                redundancy_size: 1,
-                sizes: None,
-                labels: vec![],
-            })
+            .map(|step| crate::run::history::Measures::with_synergy(step, -((step % 100) as f64)))
             .collect();
         let bands = phases
             .iter()

@@ -31,6 +31,23 @@ pub struct Measures {
     pub labels: Vec<usize>,
 }
 
+impl Measures {
+    /// A checkpoint with a step and a synergy and nothing else of note: a
+    /// history built by hand, as the tests of what is read off synergy do.
+    pub fn with_synergy(step: u32, synergy: f64) -> Measures {
+        Measures {
+            step,
+            synergy,
+            redundancy: 0.0,
+            synergy_size: 1,
+            synergy_clusters: vec![],
+            redundancy_size: 1,
+            sizes: None,
+            labels: vec![],
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct History {
     pub config: RunConfig,
@@ -149,7 +166,8 @@ mod tests {
     #[test]
     fn divergence_stops_the_history() {
         let mut h = History::new(&RunConfig::default(), "cpu");
-        assert!(h.push(&[rec(1, 1.0), rec(2, 0.5)]));
+        // Values whose shortest decimal needs all 17 digits read back exactly.
+        assert!(h.push(&[rec(1, 1.0 / 3.0), rec(2, 0.1 + 0.2)]));
         assert!(!h.push(&[rec(3, f64::NAN), rec(4, 0.1)]));
         assert_eq!(h.steps.len(), 2);
         assert_eq!(h.diverged_at, Some(3));

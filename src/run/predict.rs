@@ -392,20 +392,7 @@ mod tests {
             })
             .collect();
         h.push(&recs);
-        h.checkpoints = steps()
-            .iter()
-            .zip(syn)
-            .map(|(&step, &synergy)| Measures {
-                step,
-                synergy,
-                redundancy: 0.0,
-                synergy_size: 1,
-                synergy_clusters: vec![],
-                redundancy_size: 1,
-                sizes: None,
-                labels: vec![],
-            })
-            .collect();
+        h.checkpoints = steps().iter().zip(syn).map(|(&step, &synergy)| Measures::with_synergy(step, synergy)).collect();
         h
     }
 

@@ -173,7 +173,7 @@ fn readout(h: &History, step: u32) -> Option<String> {
     }
     if let Some(cp) = h.checkpoints.iter().rev().find(|cp| cp.step <= step) {
         line += &format!(
-            "; at step {}: synergy {} bits, redundancy {} bits, synergistic sub-network {} neurons",
+            "; at step {}: synergy {} bits (O-information, negative = synergy), redundancy {} bits, synergistic sub-network {} neurons",
             cp.step,
             number(cp.synergy),
             number(cp.redundancy),
