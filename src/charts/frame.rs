@@ -189,22 +189,63 @@ fn band(h: &History, others: &[&History], kept: &[usize], m: fn(&StepRecord) -> 
         .collect()
 }
 
+/// The CSV's columns after the step's own: the O-information measures,
+/// then the weight measures (key frequencies space-separated; the spectra
+/// are in the JSON only).
+const CSV_MEASURES: [&str; 14] = [
+    "synergy",
+    "redundancy",
+    "synergy_size",
+    "redundancy_size",
+    "weight_norm",
+    "weight_norm_w1",
+    "weight_norm_w2",
+    "key_frequencies",
+    "key_fraction",
+    "gini",
+    "key_fraction_out",
+    "gini_out",
+    "restricted_loss",
+    "excluded_loss",
+];
+
 /// The run as a table: one row per step, the progress measures on the steps
-/// that have a checkpoint (empty cells elsewhere).
+/// that have a checkpoint (empty cells elsewhere, and where a checkpoint
+/// has no weight measures).
 pub fn csv(h: &History) -> String {
-    let mut out =
-        String::from("step,train_loss,train_acc,test_loss,test_acc,synergy,redundancy,synergy_size,redundancy_size\n");
-    let mut cps = h.checkpoints.iter().peekable();
+    let mut out = format!("step,train_loss,train_acc,test_loss,test_acc,{}\n", CSV_MEASURES.join(","));
+    let empty = ",".repeat(CSV_MEASURES.len());
+    let mut i = 0;
     for r in &h.steps {
         out += &format!("{},{},{},{},{}", r.step, r.train_loss, r.train_acc, r.test_loss, r.test_acc);
-        while cps.peek().is_some_and(|c| c.step < r.step) {
-            cps.next();
+        while h.checkpoints.get(i).is_some_and(|c| c.step < r.step) {
+            i += 1;
         }
-        match cps.peek() {
+        match h.checkpoints.get(i) {
             Some(c) if c.step == r.step => {
-                out += &format!(",{},{},{},{}\n", c.synergy, c.redundancy, c.synergy_size, c.redundancy_size)
+                out += &format!(",{},{},{},{}", c.synergy, c.redundancy, c.synergy_size, c.redundancy_size);
+                match h.weights_at(i) {
+                    Some(w) => {
+                        let keys: Vec<String> = w.fourier.key_frequencies.iter().map(u32::to_string).collect();
+                        let n = &w.weight_norm;
+                        out += &format!(
+                            ",{},{},{},{},{},{},{},{},{},{}\n",
+                            n.total,
+                            n.w1,
+                            n.w2,
+                            keys.join(" "),
+                            w.fourier.key_fraction,
+                            w.fourier.gini,
+                            w.fourier_out.key_fraction,
+                            w.fourier_out.gini,
+                            w.restricted_loss,
+                            w.excluded_loss
+                        )
+                    }
+                    None => out += &format!("{}\n", &empty[4..]),
+                }
             }
-            _ => out += ",,,,\n",
+            _ => out += &format!("{empty}\n"),
         }
     }
     out

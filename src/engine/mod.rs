@@ -160,6 +160,14 @@ impl Engine {
         }
     }
 
+    /// The parameters now (the GPU's read back), unpadded.
+    pub async fn params(&self) -> Result<crate::model::Params, gpu::GpuError> {
+        match self {
+            Engine::Cpu(e) => Ok(e.params()),
+            Engine::Gpu(e) => e.params().await,
+        }
+    }
+
     /// Layer-1 activations of `s`, `hidden` floats per row.
     pub async fn activations(&self, s: &crate::data::Split) -> Result<Vec<f32>, gpu::GpuError> {
         match self {

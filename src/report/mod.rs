@@ -6,6 +6,7 @@
 pub mod claims;
 pub mod experiments;
 pub mod figures;
+pub mod leads;
 pub mod markdown;
 pub mod references;
 pub mod sensitivity;
