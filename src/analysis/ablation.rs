@@ -49,7 +49,8 @@ const CHUNK: usize = 256;
 /// in f64, summed in a fixed order (jobs combined in job order).
 fn hidden_by_answer(prm: &Params, all: &Split, threads: usize) -> Vec<f64> {
     let (p, hd, stride) = (prm.shape.p, prm.shape.hidden, prm.stride);
-    let jobs: Vec<std::ops::Range<usize>> = (0..all.len()).step_by(CHUNK).map(|i| i..(i + CHUNK).min(all.len())).collect();
+    let jobs: Vec<std::ops::Range<usize>> =
+        (0..all.len()).step_by(CHUNK).map(|i| i..(i + CHUNK).min(all.len())).collect();
     let parts = crate::par::map(threads, jobs, |r| {
         let mut sums = vec![0f64; p * hd];
         let mut h = vec![0f32; r.len() * stride];

@@ -60,7 +60,11 @@ pub struct Table {
 impl Table {
     pub fn new(p: usize) -> Table {
         let angle = |n: usize| 2.0 * std::f64::consts::PI * n as f64 / p as f64;
-        Table { p, cos: (0..p).map(|n| libm::cos(angle(n))).collect(), sin: (0..p).map(|n| libm::sin(angle(n))).collect() }
+        Table {
+            p,
+            cos: (0..p).map(|n| libm::cos(angle(n))).collect(),
+            sin: (0..p).map(|n| libm::sin(angle(n))).collect(),
+        }
     }
 
     /// (cos, sin) of 2 pi k x / p for any integers (negative ones too).

@@ -54,7 +54,8 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 4] = [Measure::SynergyPeak, Measure::ExcludedRise, Measure::WeightNormFall, Measure::SparsityHalf];
+    pub const ALL: [Measure; 4] =
+        [Measure::SynergyPeak, Measure::ExcludedRise, Measure::WeightNormFall, Measure::SparsityHalf];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -163,7 +164,16 @@ pub fn section(runs: &[Run]) -> String {
             .map(|&at| format!("{} ({})", fmt_step(at), lead_text(at, run.grokked)))
             .collect();
         let fired = crate::run::told(&run.history).step;
-        writeln!(w, "| {} | {} | {} | {} | {} |", run.preset, run.seed, fmt_step(run.grokked), cells.join(" | "), fmt_step(fired)).unwrap();
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} |",
+            run.preset,
+            run.seed,
+            fmt_step(run.grokked),
+            cells.join(" | "),
+            fmt_step(fired)
+        )
+        .unwrap();
     }
     w += &lead_table(runs);
     w
@@ -177,16 +187,12 @@ fn lead_table(runs: &[Run]) -> String {
         runs.iter().filter(|r| r.grokked.is_some()).map(|r| (r, announcements(&r.history))).collect();
     let mut w = String::new();
     writeln!(w, "\nOver the {} run(s) that grokked:\n", grokked.len()).unwrap();
-    writeln!(w, "| measure | announced in | median lead (steps) | lead range | first in |\n|---|---|---|---|---|").unwrap();
+    writeln!(w, "| measure | announced in | median lead (steps) | lead range | first in |\n|---|---|---|---|---|")
+        .unwrap();
     for (m, measure) in Measure::ALL.iter().enumerate() {
-        let leads: Vec<i64> = grokked
-            .iter()
-            .filter_map(|(r, at)| Some(r.grokked? as i64 - at[m]? as i64))
-            .collect();
-        let first = grokked
-            .iter()
-            .filter(|(_, at)| at[m].is_some_and(|s| at.iter().flatten().all(|&o| s <= o)))
-            .count();
+        let leads: Vec<i64> = grokked.iter().filter_map(|(r, at)| Some(r.grokked? as i64 - at[m]? as i64)).collect();
+        let first =
+            grokked.iter().filter(|(_, at)| at[m].is_some_and(|s| at.iter().flatten().all(|&o| s <= o))).count();
         let (median, range) = match leads.is_empty() {
             true => ("-".to_string(), "-".to_string()),
             false => (
@@ -194,7 +200,8 @@ fn lead_table(runs: &[Run]) -> String {
                 format!("{:+} to {:+}", leads.iter().min().unwrap(), leads.iter().max().unwrap()),
             ),
         };
-        writeln!(w, "| {} | {}/{} | {median} | {range} | {first} |", measure.name(), leads.len(), grokked.len()).unwrap();
+        writeln!(w, "| {} | {}/{} | {median} | {range} | {first} |", measure.name(), leads.len(), grokked.len())
+            .unwrap();
     }
     w
 }
@@ -220,7 +227,20 @@ mod tests {
     #[test]
     fn the_weight_norm_falls_fastest_where_its_log_drops_most_per_e_fold() {
         // Flat, then halves between steps 300 and 400, then flat.
-        let n: Vec<(u32, f64)> = (1..=100).map(|i| (10 * i, if i <= 30 { 40.0 } else if i < 40 { 40.0 - 2.0 * (i - 30) as f64 } else { 20.0 })).collect();
+        let n: Vec<(u32, f64)> = (1..=100)
+            .map(|i| {
+                (
+                    10 * i,
+                    if i <= 30 {
+                        40.0
+                    } else if i < 40 {
+                        40.0 - 2.0 * (i - 30) as f64
+                    } else {
+                        20.0
+                    },
+                )
+            })
+            .collect();
         let at = fastest_fall(&n).unwrap();
         assert!((310..=400).contains(&at), "{at}");
         // A constant norm (alpha runs) never falls.

@@ -354,16 +354,7 @@ mod tests {
     }
 
     fn cp(step: u32) -> Checkpoint {
-        let measures = crate::run::history::Measures {
-            step,
-            synergy: -1.0,
-            redundancy: 1.0,
-            synergy_size: 2,
-            synergy_clusters: vec![0],
-            redundancy_size: 2,
-            labels: vec![0, 1],
-        };
-        Checkpoint { measures, weights: None }
+        Checkpoint { measures: crate::run::history::Measures::example(step, -1.0), weights: None }
     }
 
     /// What the engine read at a checkpoint: train activations and the parameters.

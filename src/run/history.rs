@@ -100,7 +100,8 @@ struct Record {
 impl From<History> for Record {
     fn from(h: History) -> Record {
         let weights = h.weight_measures.into_iter().chain(std::iter::repeat(None));
-        let checkpoints = h.checkpoints.into_iter().zip(weights).map(|(measures, weights)| Checkpoint { measures, weights });
+        let checkpoints =
+            h.checkpoints.into_iter().zip(weights).map(|(measures, weights)| Checkpoint { measures, weights });
         Record {
             config: h.config,
             query: h.query,
@@ -235,6 +236,23 @@ impl History {
     }
 }
 
+#[cfg(test)]
+impl Measures {
+    /// A checkpoint's O-information measures with `synergy` bits (and as
+    /// much redundancy), for tests.
+    pub fn example(step: u32, synergy: f64) -> Measures {
+        Measures {
+            step,
+            synergy,
+            redundancy: -synergy,
+            synergy_size: 3,
+            synergy_clusters: vec![0],
+            redundancy_size: 2,
+            labels: vec![0, 1],
+        }
+    }
+}
+
 /// A history's checkpoint curves, each in [0, 1] (NaN where undefined),
 /// one value per checkpoint: synergy and redundancy by the paper's display
 /// transforms, the synergistic sub-network's size, and ln(test loss)
@@ -298,15 +316,7 @@ mod tests {
         h.push(&recs);
         assert_eq!(h.memorised_at(), Some(10));
         assert_eq!(h.grokked_at(), None);
-        let m = |step, synergy| Measures {
-            step,
-            synergy,
-            redundancy: -synergy,
-            synergy_size: 3,
-            synergy_clusters: vec![0],
-            redundancy_size: 2,
-            labels: vec![0, 1],
-        };
+        let m = Measures::example;
         h.checkpoints = vec![m(2, -1.0), m(4, -3.0), m(6, -2.0), m(8, -2.5)];
         let recs = h.checkpoint_records();
         assert_eq!(recs.iter().map(|r| r.unwrap().step).collect::<Vec<_>>(), [2, 4, 6, 8]);
@@ -321,15 +331,7 @@ mod tests {
     fn weight_measures_sit_inside_their_checkpoints_in_the_json() {
         let mut h = History::new(&RunConfig::default(), "cpu");
         h.push(&[rec(1, 1.0), rec(2, 1.0)]);
-        let m = |step| Measures {
-            step,
-            synergy: -1.0,
-            redundancy: 1.0,
-            synergy_size: 3,
-            synergy_clusters: vec![0],
-            redundancy_size: 2,
-            labels: vec![0, 1],
-        };
+        let m = |step| Measures::example(step, -1.0);
         let w = WeightMeasures {
             weight_norm: WeightNorm { total: 5.0, w1: 3.0, w2: 4.0 },
             fourier: Spectrum {
@@ -349,7 +351,10 @@ mod tests {
         let json = serde_json::to_string(&h).unwrap();
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         let cp = &v["checkpoints"][1];
-        assert_eq!((cp["step"].as_u64(), cp["synergy"].as_f64()), (Some(2), Some(-1.0)));
+        assert_eq!(
+            (cp["step"].as_u64(), cp["synergy"].as_f64(), cp["redundancy"].as_f64()),
+            (Some(2), Some(-1.0), Some(1.0))
+        );
         assert_eq!(cp["weight_norm"], serde_json::json!({"total": 5.0, "w1": 3.0, "w2": 4.0}));
         assert_eq!(cp["fourier"]["key_frequencies"], serde_json::json!([7]));
         assert_eq!((cp["restricted_loss"].as_f64(), cp["excluded_loss"].as_f64()), (Some(0.25), Some(4.5)));

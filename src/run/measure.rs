@@ -78,14 +78,16 @@ pub fn measure(c: &RunConfig, step: u32, activations: &[f32], rows: usize) -> Re
 pub fn weigh(c: &RunConfig, step: u32, prm: &Params, threads: usize) -> Result<WeightMeasures, String> {
     let threads = if threads == 0 { crate::par::threads() } else { threads };
     let (p, hd) = (prm.shape.p, prm.shape.hidden);
-    let rows = |first: usize| -> Vec<&[f32]> { (first..first + p).map(|x| &prm.theta[x * prm.stride..][..hd]).collect() };
+    let rows =
+        |first: usize| -> Vec<&[f32]> { (first..first + p).map(|x| &prm.theta[x * prm.stride..][..hd]).collect() };
     let (emb_a, emb_b) = (rows(0), rows(p));
     let out = rows(prm.w2_offset() / prm.stride);
     let table = Table::new(p);
     let fourier = fourier::spectrum(&fourier::energies(&table, &[emb_a.clone(), emb_b], threads));
     let fourier_out = fourier::spectrum(&fourier::energies(&table, &[out], threads));
     let clock = fourier.clock_frequency().map_or(Vec::new(), |k| fourier::clock(&table, &emb_a, k as usize));
-    let losses = ablation::losses(prm, &all_pairs(c.op, c.p), &Dataset::new(c).train, &fourier.key_frequencies, threads);
+    let losses =
+        ablation::losses(prm, &all_pairs(c.op, c.p), &Dataset::new(c).train, &fourier.key_frequencies, threads);
     let (w1, w2) = prm.layer_norms();
     let m = WeightMeasures {
         weight_norm: WeightNorm { total: w1.hypot(w2), w1, w2 },
