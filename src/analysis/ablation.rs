@@ -15,9 +15,10 @@
 //! - Excluded logits: L - P on the training inputs; excluded loss is their
 //!   mean cross-entropy (Nanda evaluates it on the training data).
 //!
-//! No p^3 work: sum_c L(a,b,c) cos(w (t - c)) = cos(w t) h . C + sin(w t) h . S
-//! with C = sum_c W2[c] cos(w c), S = sum_c W2[c] sin(w c), so the
-//! coefficients need only the hidden activations summed per answer t.
+//! No p^3 work: L is linear in h, so the coefficients need only the logits
+//! summed over the inputs with each answer t, y[t][c] = W2[c] . sum h(a, b)
+//! (one p x p x hidden product), and those summed along t - c = d: z[d];
+//! then alpha_k = sum_d z[d] cos(w_k d) / (N p / 2).
 
 use super::fourier::Table;
 use crate::data::Split;
@@ -42,34 +43,34 @@ pub struct Clock {
     pub counts: Vec<usize>,
 }
 
-/// Rows of CHUNK inputs per thread job when summing activations.
-const CHUNK: usize = 256;
+/// Answers per thread job when summing activations.
+const ANSWERS: usize = 8;
 
 /// sum of h(a, b) over the inputs with answer t, per t (p rows of `hidden`),
-/// in f64, summed in a fixed order (jobs combined in job order).
+/// in f64, each row summed in input order by one job (so the bits do not
+/// depend on the threads).
 fn hidden_by_answer(prm: &Params, all: &Split, threads: usize) -> Vec<f64> {
     let (p, hd, stride) = (prm.shape.p, prm.shape.hidden, prm.stride);
-    let jobs: Vec<std::ops::Range<usize>> =
-        (0..all.len()).step_by(CHUNK).map(|i| i..(i + CHUNK).min(all.len())).collect();
-    let parts = crate::par::map(threads, jobs, |r| {
-        let mut sums = vec![0f64; p * hd];
-        let mut h = vec![0f32; r.len() * stride];
-        cpu::hidden(prm, &all.a[r.clone()], &all.b[r.clone()], &mut h);
-        for (i, row) in h.chunks_exact(stride).enumerate() {
-            let t = all.label[r.start + i] as usize;
-            for (s, &x) in sums[t * hd..(t + 1) * hd].iter_mut().zip(&row[..hd]) {
-                *s += x as f64;
+    // The inputs grouped by answer, each group in input order.
+    let mut by_answer: Vec<Vec<usize>> = vec![Vec::new(); p];
+    for (i, &t) in all.label.iter().enumerate() {
+        by_answer[t as usize].push(i);
+    }
+    let jobs: Vec<&[Vec<usize>]> = by_answer.chunks(ANSWERS).collect();
+    let parts = crate::par::map(threads, jobs, |group| {
+        let mut sums = vec![0f64; group.len() * hd];
+        let mut h = vec![0f32; stride];
+        for (row, inputs) in sums.chunks_exact_mut(hd).zip(group) {
+            for &i in inputs {
+                cpu::hidden(prm, &all.a[i..=i], &all.b[i..=i], &mut h);
+                for (s, &x) in row.iter_mut().zip(&h[..hd]) {
+                    *s += x as f64;
+                }
             }
         }
         sums
     });
-    let mut total = vec![0f64; p * hd];
-    for part in parts {
-        for (t, x) in total.iter_mut().zip(part) {
-            *t += x;
-        }
-    }
-    total
+    parts.concat()
 }
 
 impl Clock {
@@ -81,38 +82,41 @@ impl Clock {
         let w2: Vec<&[f32]> = (0..p).map(|c| &prm.theta[prm.w2_offset() + c * prm.stride..][..hd]).collect();
         let sums = hidden_by_answer(prm, all, threads);
         let n = all.len() as f64;
-        let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
-        let mut rows = vec![0f64; p * p];
+        // y[t][c]: the logit of class c summed over the inputs with answer t
+        // (one p x p x hidden product); z[d]: summed over t - c = d.
+        let y: Vec<f64> = (0..p * p)
+            .map(|i| sums[i / p * hd..][..hd].iter().zip(w2[i % p]).map(|(s, &w)| s * w as f64).sum())
+            .collect();
+        let mut z = vec![0f64; p];
+        for (i, &v) in y.iter().enumerate() {
+            z[(i / p + p - i % p) % p] += v;
+        }
+        // P depends on t - c alone: g(d) = sum_k alpha_k cos(w_k d) + beta_k sin(w_k d),
+        // alpha_k = sum_d z[d] cos(w_k d) / (N p / 2), beta_k the same with sin.
+        let mut g = vec![0f64; p];
         for &k in keys {
-            let k = k as i64;
-            let (cw, sw) = table.components(&w2, k as usize);
-            // sum over inputs of <L(a,b,.), cos(w (t - .))> and of the sin's.
             let (mut along_cos, mut along_sin) = (0.0, 0.0);
-            for t in 0..p {
-                let (hc, hs) = (dot(&sums[t * hd..(t + 1) * hd], &cw), dot(&sums[t * hd..(t + 1) * hd], &sw));
-                let (ct, st) = table.at(k, t as i64);
-                along_cos += ct * hc + st * hs;
-                along_sin += st * hc - ct * hs;
+            for (d, &zd) in z.iter().enumerate() {
+                let (cd, sd) = table.at(k as i64, d as i64);
+                along_cos += cd * zd;
+                along_sin += sd * zd;
             }
             let (alpha, beta) = (along_cos / (n * p as f64 / 2.0), along_sin / (n * p as f64 / 2.0));
-            for t in 0..p {
-                for c in 0..p {
-                    let (cd, sd) = table.at(k, t as i64 - c as i64);
-                    rows[t * p + c] += alpha * cd + beta * sd;
-                }
+            for (d, gd) in g.iter_mut().enumerate() {
+                let (cd, sd) = table.at(k as i64, d as i64);
+                *gd += alpha * cd + beta * sd;
             }
         }
-        let counts: Vec<usize> = (0..p).map(|t| all.label.iter().filter(|&&l| l as usize == t).count()).collect();
-        // Class means over the inputs: of L (the mean activation times W2) and of P.
-        let mean_h: Vec<f64> = (0..hd).map(|j| (0..p).map(|t| sums[t * hd + j]).sum::<f64>() / n).collect();
-        let restricted = (0..p * p)
-            .map(|i| {
-                let c = i % p;
-                let mean_l: f64 = w2[c].iter().zip(&mean_h).map(|(&w, h)| w as f64 * h).sum();
-                let mean_p: f64 = (0..p).map(|t| counts[t] as f64 * rows[t * p + c]).sum::<f64>() / n;
-                rows[i] + mean_l - mean_p
-            })
+        let rows: Vec<f64> = (0..p * p).map(|i| g[(i / p + p - i % p) % p]).collect();
+        let mut counts = vec![0usize; p];
+        for &t in &all.label {
+            counts[t as usize] += 1;
+        }
+        // Class means over the inputs of what P leaves out: L's less P's.
+        let left: Vec<f64> = (0..p)
+            .map(|c| (0..p).map(|t| y[t * p + c] - counts[t] as f64 * rows[t * p + c]).sum::<f64>() / n)
             .collect();
+        let restricted = (0..p * p).map(|i| rows[i] + left[i % p]).collect();
         Clock { p, rows, restricted, counts }
     }
 
@@ -148,11 +152,11 @@ impl Clock {
 }
 
 /// Restricted loss over `all` (every input) and excluded loss over `train`
-/// of the network `prm` for the key frequencies `keys`.
-pub fn losses(prm: &Params, all: &Split, train: &Split, keys: &[u32], threads: usize) -> Losses {
+/// (whose logits at `prm` are `logits`, `classes` per row) of the network
+/// `prm` for the key frequencies `keys`.
+pub fn losses(prm: &Params, all: &Split, train: &Split, logits: &[f32], keys: &[u32], threads: usize) -> Losses {
     let clock = Clock::new(prm, all, keys, threads);
-    let logits = cpu::logits(prm, train, threads);
-    let excluded = clock.excluded(train, &logits);
+    let excluded = clock.excluded(train, logits);
     let mut tally = Tally::default();
     for (i, row) in excluded.chunks_exact(prm.shape.p).enumerate() {
         cpu::softmax_xent(row, train.label[i] as usize, &mut tally, None);
@@ -229,7 +233,7 @@ mod tests {
         assert!(clock.rows.iter().all(|&x| x == 0.0));
         // Excluding nothing leaves the training loss; restricting to nothing,
         // the class means' loss: about ln p at initialisation.
-        let got = losses(&prm, &all, &d.train, &[], 1);
+        let got = losses(&prm, &all, &d.train, &cpu::logits(&prm, &d.train, 1), &[], 1);
         let mut tally = Tally::default();
         let l = cpu::logits(&prm, &d.train, 1);
         for (i, row) in l.chunks_exact(13).enumerate() {
@@ -261,7 +265,8 @@ mod tests {
         }
         let all = all_pairs(Op::Add, c.p);
         let d = Dataset::new(&c);
-        let got = losses(&prm, &all, &d.train, &[k as u32], 1);
+        let train_logits = cpu::logits(&prm, &d.train, 1);
+        let got = losses(&prm, &all, &d.train, &train_logits, &[k as u32], 1);
         let mut whole = Tally::default();
         for (i, row) in cpu::logits(&prm, &all, 1).chunks_exact(p).enumerate() {
             cpu::softmax_xent(row, all.label[i] as usize, &mut whole, None);
@@ -271,7 +276,7 @@ mod tests {
         // Nothing is left but noise at the level of f32 rounding: chance, ln p.
         assert!((got.excluded - (p as f64).ln()).abs() < 1e-3, "{got:?}");
         // Another frequency is no part of these logits.
-        let other = losses(&prm, &all, &d.train, &[1], 1);
+        let other = losses(&prm, &all, &d.train, &train_logits, &[1], 1);
         assert!(other.restricted > 2.0 && other.excluded < 1e-3, "{other:?}");
     }
 }

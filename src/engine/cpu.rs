@@ -344,6 +344,8 @@ pub struct CpuEngine {
     /// current parameters, and their tally (the cached forward pass).
     h: Vec<f32>,
     dl: Vec<f32>,
+    /// The training set's logits, `classes` per row (the weight measures').
+    logits: Vec<f32>,
     dh: Vec<f32>,
     train_tally: Tally,
     step: u32,
@@ -374,6 +376,7 @@ impl CpuEngine {
             w2t: vec![0.0; hs * cs],
             h: vec![0.0; n * hs],
             dl: vec![0.0; n * cs],
+            logits: vec![0.0; n * shape.classes()],
             dh: vec![0.0; n * hs],
             train_tally: Tally::default(),
             step: 0,
@@ -409,14 +412,18 @@ impl CpuEngine {
     /// Forward pass on the training set, keeping h and d(loss)/d(logits).
     fn forward_train(&mut self) {
         transpose_w2(&self.prm, self.cs, &mut self.w2t);
-        let (hs, cs, n) = (self.prm.stride, self.cs, self.data.train.len());
+        let (hs, cs, n, classes) = (self.prm.stride, self.cs, self.data.train.len(), self.prm.shape.classes());
         let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / n as f32 };
         let train = &self.data.train;
-        let jobs: Vec<_> = chunks(n).zip(self.h.chunks_mut(CHUNK * hs)).zip(self.dl.chunks_mut(CHUNK * cs)).collect();
-        let tallies = crate::par::map(self.threads, jobs, |((r, h), d)| {
+        let jobs: Vec<_> = chunks(n)
+            .zip(self.h.chunks_mut(CHUNK * hs))
+            .zip(self.dl.chunks_mut(CHUNK * cs))
+            .zip(self.logits.chunks_mut(CHUNK * classes))
+            .collect();
+        let tallies = crate::par::map(self.threads, jobs, |(((r, h), d), l)| {
             simd(
                 #[inline(always)]
-                |fma| fwd.rows(fma, train, r, Some(h), Some(d), None),
+                |fma| fwd.rows(fma, train, r, Some(h), Some(d), Some(l)),
             )
         });
         self.train_tally = add_tallies(tallies);
@@ -517,6 +524,11 @@ impl CpuEngine {
     pub fn train_activations(&self) -> Vec<f32> {
         let (hd, hs) = (self.prm.shape.hidden, self.prm.stride);
         self.h.chunks_exact(hs).flat_map(|row| &row[..hd]).copied().collect()
+    }
+
+    /// The cached logits of the training set, `classes` per row.
+    pub fn train_logits(&self) -> &[f32] {
+        &self.logits
     }
 
     /// Layer-1 activations of `s`, `hidden` floats per row, for the analysis.

@@ -48,7 +48,8 @@ pub enum Action {
     /// Train at most this many steps.
     Train(u32),
     /// Read the hidden activations at the current step: of the training
-    /// inputs, and of `all` when given; and the parameters when `params`.
+    /// inputs, and of `all` when given; and the parameters and the training
+    /// logits when `params`.
     Read { train: bool, all: Option<Split>, params: bool },
     /// Measures are outstanding: come back later.
     Wait,
@@ -59,7 +60,7 @@ pub enum Action {
 /// What the engine did.
 pub enum Outcome {
     Trained(Vec<StepRecord>),
-    Read { train: Option<Vec<f32>>, all: Option<Vec<f32>>, params: Option<Params> },
+    Read { train: Option<Vec<f32>>, all: Option<Vec<f32>>, params: Option<(Params, Vec<f32>)> },
 }
 
 /// A checkpoint to measure outside the driver (`Measuring::Deferred`).
@@ -69,6 +70,8 @@ pub struct Job {
     pub rows: usize,
     pub activations: Vec<f32>,
     pub params: Params,
+    /// The training set's logits at `params` (`classes` per row).
+    pub logits: Vec<f32>,
 }
 
 /// Hidden activations kept at one step: on the training inputs and on all p^2.
@@ -213,19 +216,24 @@ impl Driver {
         }
     }
 
-    fn read(&mut self, train: Option<Vec<f32>>, all: Option<Vec<f32>>, params: Option<Params>) -> Option<Job> {
+    fn read(
+        &mut self,
+        train: Option<Vec<f32>>,
+        all: Option<Vec<f32>>,
+        params: Option<(Params, Vec<f32>)>,
+    ) -> Option<Job> {
         let step = self.step();
         self.read_at = step;
-        if let Some(p) = &params {
+        if let Some((p, _)) = &params {
             self.network = Some((step, p.clone()));
         }
         let job = match (&self.samples, self.is_checkpoint(step), params) {
-            (Some(s), true, Some(params)) => {
+            (Some(s), true, Some((params, logits))) => {
                 let acts = match self.config().samples {
                     Samples::Train => train.as_ref(),
                     Samples::All => all.as_ref(),
                 };
-                acts.map(|a| Job { step, rows: s.len(), activations: a.clone(), params })
+                acts.map(|a| Job { step, rows: s.len(), activations: a.clone(), params, logits })
             }
             _ => None,
         };
@@ -238,7 +246,7 @@ impl Driver {
         if self.measuring == Measuring::Inline {
             let c = self.config();
             let result = measure::measure(c, job.step, &job.activations, job.rows).and_then(|measures| {
-                let weights = measure::weigh(c, job.step, &job.params, 0)?;
+                let weights = measure::weigh(c, job.step, &job.params, Some(&job.logits), 0)?;
                 Ok(Checkpoint { measures, weights: Some(weights) })
             });
             self.outstanding.push(job.step);
@@ -310,7 +318,7 @@ pub async fn perform(
                 None => None,
             },
             params: match params {
-                true => Some(engine.params().await?),
+                true => Some((engine.params().await?, engine.train_logits().await?)),
                 false => None,
             },
         },
@@ -360,7 +368,7 @@ mod tests {
     /// What the engine read at a checkpoint: train activations and the parameters.
     fn read(train: Vec<f32>) -> Outcome {
         let c = config();
-        Outcome::Read { train: Some(train), all: None, params: Some(Params::init(&c).0) }
+        Outcome::Read { train: Some(train), all: None, params: Some((Params::init(&c).0, vec![0.0; 19 * 7])) }
     }
 
     fn config() -> RunConfig {

@@ -74,8 +74,15 @@ pub fn measure(c: &RunConfig, step: u32, activations: &[f32], rows: usize) -> Re
 /// one spectrum) and of the output weights (W2's rows); the clock of the
 /// embedding of a at its strongest frequency; restricted loss over every
 /// input and excluded loss over the training inputs, for the embedding's
-/// key frequencies. `threads` = 0: every core.
-pub fn weigh(c: &RunConfig, step: u32, prm: &Params, threads: usize) -> Result<WeightMeasures, String> {
+/// key frequencies. `logits`: the training set's at `prm` when the engine
+/// has them (else one forward pass here). `threads` = 0: every core.
+pub fn weigh(
+    c: &RunConfig,
+    step: u32,
+    prm: &Params,
+    logits: Option<&[f32]>,
+    threads: usize,
+) -> Result<WeightMeasures, String> {
     let threads = if threads == 0 { crate::par::threads() } else { threads };
     let (p, hd) = (prm.shape.p, prm.shape.hidden);
     let rows =
@@ -86,8 +93,19 @@ pub fn weigh(c: &RunConfig, step: u32, prm: &Params, threads: usize) -> Result<W
     let fourier = fourier::spectrum(&fourier::energies(&table, &[emb_a.clone(), emb_b], threads));
     let fourier_out = fourier::spectrum(&fourier::energies(&table, &[out], threads));
     let clock = fourier.clock_frequency().map_or(Vec::new(), |k| fourier::clock(&table, &emb_a, k as usize));
-    let losses =
-        ablation::losses(prm, &all_pairs(c.op, c.p), &Dataset::new(c).train, &fourier.key_frequencies, threads);
+    let train = Dataset::new(c).train;
+    if logits.is_some_and(|l| l.len() != train.len() * p) {
+        return Err(format!("weight measures at step {step}: logits of another shape than the training set's"));
+    }
+    let forward;
+    let logits = match logits {
+        Some(l) => l,
+        None => {
+            forward = crate::engine::cpu::logits(prm, &train, threads);
+            &forward
+        }
+    };
+    let losses = ablation::losses(prm, &all_pairs(c.op, c.p), &train, logits, &fourier.key_frequencies, threads);
     let (w1, w2) = prm.layer_norms();
     let m = WeightMeasures {
         weight_norm: WeightNorm { total: w1.hypot(w2), w1, w2 },
@@ -124,7 +142,11 @@ mod tests {
     fn weighing_a_network_at_initialisation() {
         let c = RunConfig { p: 23, hidden: 40, ..RunConfig::default() };
         let (prm, n0) = Params::init(&c);
-        let m = weigh(&c, 0, &prm, 2).unwrap();
+        let m = weigh(&c, 0, &prm, None, 2).unwrap();
+        // The engine's own logits give the same measures as a forward pass here.
+        let logits = crate::engine::cpu::logits(&prm, &Dataset::new(&c).train, 1);
+        assert_eq!(weigh(&c, 0, &prm, Some(&logits), 1).unwrap(), m);
+        assert!(weigh(&c, 0, &prm, Some(&logits[1..]), 1).unwrap_err().contains("shape"));
         assert!((m.weight_norm.total - n0).abs() < 1e-9);
         assert_eq!((m.fourier.spectrum.len(), m.fourier_out.spectrum.len()), (11, 11));
         // A random initialisation has no structure: no neuron commits to a frequency.
@@ -135,6 +157,6 @@ mod tests {
         assert!((m.restricted_loss - 23f64.ln()).abs() < 0.1 && (m.excluded_loss - 23f64.ln()).abs() < 0.2, "{m:?}");
         let mut broken = prm.clone();
         broken.theta[0] = f32::NAN;
-        assert!(weigh(&c, 7, &broken, 1).unwrap_err().contains("step 7"));
+        assert!(weigh(&c, 7, &broken, None, 1).unwrap_err().contains("step 7"));
     }
 }

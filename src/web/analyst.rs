@@ -34,16 +34,18 @@ struct Weighed {
 }
 
 /// The worker's second entry: the weight measures of the parameters
-/// `theta` (W1, W2, b1 as `model::Params` lays them out), as JSON.
+/// `theta` (W1, W2, b1 as `model::Params` lays them out) whose training
+/// logits are `logits` (the engine's; empty: computed here), as JSON.
 #[wasm_bindgen]
-pub fn measure_weights(query: &str, step: u32, theta: Vec<f32>) -> Result<String, JsValue> {
+pub fn measure_weights(query: &str, step: u32, theta: Vec<f32>, logits: &[f32]) -> Result<String, JsValue> {
     let c = crate::url::parse(query).map_err(js_error)?;
     let shape = Shape::of(&c);
     let prm = Params { shape, stride: shape.hidden, theta };
     if prm.theta.len() != Params::zeros(shape, shape.hidden).theta.len() {
         return Err(js_error(format!("weights at step {step}: {} numbers for this network", prm.theta.len())));
     }
-    let w = crate::run::measure::weigh(&c, step, &prm, 1).map_err(js_error)?;
+    let logits = (!logits.is_empty()).then_some(logits);
+    let w = crate::run::measure::weigh(&c, step, &prm, logits, 1).map_err(js_error)?;
     let (clock, tuned) = (w.clock.clone(), w.fourier.tuned.clone());
     serde_json::to_string(&Weighed { weights: w, clock, tuned }).map_err(js_error)
 }
@@ -67,14 +69,16 @@ pub fn spawn(done: impl Fn(Done) + 'static) -> Result<Worker, JsValue> {
     Ok(w)
 }
 
-/// Sends one job; the activations' and the weights' buffers move to the
-/// worker (no copy).
+/// Sends one job; the activations', the weights' and the logits' buffers
+/// move to the worker (no copy).
 pub fn send(w: &Worker, run: u32, query: &str, job: Job) -> Result<(), JsValue> {
     let acts = js_sys::Float32Array::from(job.activations.as_slice());
     let theta = js_sys::Float32Array::from(job.params.theta.as_slice());
+    let logits = js_sys::Float32Array::from(job.logits.as_slice());
     let msg = js_sys::Array::of5(&run.into(), &query.into(), &job.step.into(), &(job.rows as u32).into(), &acts);
     msg.push(&theta);
-    w.post_message_with_transfer(&msg, &js_sys::Array::of2(&acts.buffer(), &theta.buffer()))
+    msg.push(&logits);
+    w.post_message_with_transfer(&msg, &js_sys::Array::of3(&acts.buffer(), &theta.buffer(), &logits.buffer()))
 }
 
 /// `[run, step, measures json, weights json]` or `[run, step, null, error]`

@@ -181,8 +181,15 @@ await check('weight-measures-cost-beside-the-analysis', async (page) => {
   const ms = await page.evaluate(() => {
     let seed = 7;
     const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
-    const theta = Float32Array.from({ length: (3 * 97 + 1) * 250 }, () => (rand() - 0.5) * 0.2);
+    // The costliest case, a grokked embedding: neuron j a wave of frequency
+    // 1 + j % 48 in a and in b (every frequency key), the rest random.
+    const theta = Float32Array.from({ length: (3 * 97 + 1) * 250 }, (_, i) => {
+      const [x, j] = [Math.floor(i / 250), i % 250];
+      return x < 194 ? Math.cos(2 * Math.PI * (1 + j % 48) * (x % 97) / 97 + j) : (rand() - 0.5) * 0.2;
+    });
     const acts = Float32Array.from({ length: 3763 * 250 }, () => Math.max(0, rand() - 0.5));
+    // The engine's training logits, as the worker receives them.
+    const logits = Float32Array.from({ length: 3763 * 97 }, () => rand() * 4);
     const median = (f) => {
       const t = [];
       for (let i = 0; i < 5; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); }
@@ -190,7 +197,7 @@ await check('weight-measures-cost-beside-the-analysis', async (page) => {
     };
     return {
       analysis: median(() => window.grokscope.measure_checkpoint('preset=wd2', 5, acts, 3763)),
-      weights: median(() => window.grokscope.measure_weights('preset=wd2', 5, theta)),
+      weights: median(() => window.grokscope.measure_weights('preset=wd2', 5, theta, logits)),
     };
   });
   assert(ms.analysis > 0 && ms.weights > 0, JSON.stringify(ms));
