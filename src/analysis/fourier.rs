@@ -125,6 +125,24 @@ pub fn gini(x: &[f64]) -> f64 {
     sorted.iter().enumerate().map(|(i, v)| (2.0 * (i as f64 + 1.0) - m - 1.0) * v).sum::<f64>() / (m * total)
 }
 
+/// Index of the largest energy of a neuron's column over k (the lowest
+/// frequency on ties).
+fn strongest(column: &[f64]) -> usize {
+    (0..column.len()).fold(0, |best, k| if column[k] > column[best] { k } else { best })
+}
+
+/// Which neurons are tuned to frequency k (their strongest; none without
+/// energy), from the energies E_k(j).
+pub fn tuned_to(e: &[Vec<f64>], k: usize) -> Vec<bool> {
+    let width = e.first().map_or(0, Vec::len);
+    (0..width)
+        .map(|j| {
+            let column: Vec<f64> = e.iter().map(|ek| ek[j]).collect();
+            column.iter().sum::<f64>() > 0.0 && strongest(&column) + 1 == k
+        })
+        .collect()
+}
+
 /// The spectrum, key frequencies, key fraction and Gini of the energies
 /// E_k(j) (`energies`' layout).
 pub fn spectrum(e: &[Vec<f64>]) -> Spectrum {
@@ -138,8 +156,7 @@ pub fn spectrum(e: &[Vec<f64>]) -> Spectrum {
         if energy <= 0.0 {
             continue;
         }
-        // The neuron's strongest frequency (the lowest on ties).
-        let own = (0..m).fold(0, |best, k| if column[k] > column[best] { k } else { best });
+        let own = strongest(&column);
         tuned[own] += column[own];
         committed[own] |= column[own] >= COMMITTED * energy;
         total += energy;
@@ -169,14 +186,20 @@ impl Spectrum {
     }
 }
 
-/// The clock: each value x's row (its embedding) projected on the plane of
-/// frequency k, i.e. on the unit vectors along u = sum_x rows[x] cos and the
-/// part of v = sum_x rows[x] sin orthogonal to u. An embedding that is
-/// A cos(wx) + B sin(wx) with |A| = |B|, A orthogonal to B, puts the values
-/// on a circle, k steps apart. Empty when the plane is degenerate (a zero
-/// component).
-pub fn clock(table: &Table, rows: &[&[f32]], k: usize) -> Vec<(f32, f32)> {
-    let (u, v) = table.components(rows, k);
+/// The clock: each value x's row (its embedding) in the neurons `keep`
+/// (those tuned to k: the others' waves of other frequencies would only
+/// blur it) projected on the plane of frequency k, i.e. on the unit vectors
+/// along u = sum_x rows[x] cos and the part of v = sum_x rows[x] sin
+/// orthogonal to u. An embedding that is A cos(wx) + B sin(wx) with
+/// |A| = |B|, A orthogonal to B, puts the values on a circle, k steps
+/// apart. Empty when the plane is degenerate (a zero component).
+pub fn clock(table: &Table, rows: &[&[f32]], k: usize, keep: &[bool]) -> Vec<(f32, f32)> {
+    let (mut u, mut v) = table.components(rows, k);
+    for ((uj, vj), &kept) in u.iter_mut().zip(&mut v).zip(keep) {
+        if !kept {
+            (*uj, *vj) = (0.0, 0.0);
+        }
+    }
     let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
     let nu = dot(&u, &u).sqrt();
     if nu == 0.0 || !nu.is_finite() {
@@ -276,7 +299,8 @@ mod tests {
         let s = spectrum(&energies(&Table::new(P), &[view(&m)], 1));
         assert!(s.key_frequencies.is_empty() && s.key_fraction == 0.0 && s.gini == 0.0, "{s:?}");
         assert_eq!(s.clock_frequency(), None);
-        assert!(clock(&Table::new(P), &view(&m), 1).is_empty());
+        assert!(clock(&Table::new(P), &view(&m), 1, &[true; 4]).is_empty());
+        assert!(tuned_to(&energies(&Table::new(P), &[view(&m)], 1), 1).iter().all(|&t| !t));
     }
 
     #[test]
@@ -296,7 +320,18 @@ mod tests {
                 vec![c as f32, s as f32, 0.0, 2.0 * c as f32, 2.0 * s as f32]
             })
             .collect();
-        let pts = clock(&Table::new(P), &view(&m), k);
+        // Beside them, neurons on frequency 9: not tuned to 5, left out of its clock.
+        let m: Vec<Vec<f32>> = m
+            .iter()
+            .enumerate()
+            .map(|(x, row)| {
+                let (c, _) = Table::new(P).at(9, x as i64);
+                row.iter().copied().chain([3.0 * c as f32, -c as f32]).collect()
+            })
+            .collect();
+        let keep = tuned_to(&energies(&Table::new(P), &[view(&m)], 1), k);
+        assert_eq!(keep, [true, true, false, true, true, false, false], "the zero neuron is tuned to nothing");
+        let pts = clock(&Table::new(P), &view(&m), k, &keep);
         assert_eq!(pts.len(), P);
         let r: Vec<f64> = pts.iter().map(|&(x, y)| (x as f64).hypot(y as f64)).collect();
         assert!(r.iter().all(|&ri| (ri - r[0]).abs() < 1e-5 * r[0]), "{r:?}");

@@ -337,14 +337,14 @@ pub fn clock<DB: DrawingBackend>(
     });
     chart.draw_series(std::iter::once(PathElement::new(ring.collect::<Vec<_>>(), MARK.mix(0.3).stroke_width(1))))?;
     chart.draw_series(std::iter::once(Circle::new((0.0, 0.0), 2, MARK.filled())))?;
-    let dot = (px / 2).max(4) as i32;
+    let dot = (px / 3).max(4) as i32;
     chart.draw_series(
         points.iter().enumerate().map(|(i, &(x, y))| Circle::new((x as f64, y as f64), dot, hue(i).filled())),
     )?;
     // The first few values, so that the order round the clock can be read.
     for (i, &(x, y)) in points.iter().enumerate().take(3) {
         let (x, y) = (x as f64, y as f64);
-        let out = 1.0 + 0.09 * r / (x.hypot(y)).max(1e-12);
+        let out = 1.0 + 0.14 * r / (x.hypot(y)).max(1e-12);
         chart.draw_series(std::iter::once(Text::new(i.to_string(), (x * out, y * out), font.clone())))?;
     }
     Ok(())

@@ -90,9 +90,12 @@ pub fn weigh(
     let (emb_a, emb_b) = (rows(0), rows(p));
     let out = rows(prm.w2_offset() / prm.stride);
     let table = Table::new(p);
-    let fourier = fourier::spectrum(&fourier::energies(&table, &[emb_a.clone(), emb_b], threads));
+    let emb = fourier::energies(&table, &[emb_a.clone(), emb_b], threads);
+    let fourier = fourier::spectrum(&emb);
     let fourier_out = fourier::spectrum(&fourier::energies(&table, &[out], threads));
-    let clock = fourier.clock_frequency().map_or(Vec::new(), |k| fourier::clock(&table, &emb_a, k as usize));
+    let clock = fourier
+        .clock_frequency()
+        .map_or(Vec::new(), |k| fourier::clock(&table, &emb_a, k as usize, &fourier::tuned_to(&emb, k as usize)));
     let train = Dataset::new(c).train;
     if logits.is_some_and(|l| l.len() != train.len() * p) {
         return Err(format!("weight measures at step {step}: logits of another shape than the training set's"));

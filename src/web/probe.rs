@@ -19,7 +19,7 @@ pub fn answer() {
     let (network, op) = with(|a| (a.runs.driver.network().map(|(s, p)| (s, p.clone())), a.config.op));
     text("probe-op", op.symbol());
     let result = match (network, typed("probe-a"), typed("probe-b")) {
-        (None, _, _) => Err("no network yet: the probe answers from the first checkpoint on (every > 0)".into()),
+        (None, _, _) => Err("no network to ask yet: the probe answers from the first checkpoint of a run trained in this page (every > 0)".into()),
         (Some(_), Err(e), _) | (Some(_), _, Err(e)) => Err(e),
         (Some((step, prm)), Ok(a), Ok(b)) => crate::run::probe::ask(&prm, op, a, b).map(|ans| (step, ans)),
     };
