@@ -1,7 +1,10 @@
 //! Per-stage timings of one paper-sized checkpoint (3763 samples x 250
 //! neurons, post-ReLU, ~45 % exact zeros) in `mean` and `union` mode.
 //! Writes the input to `target/bench_checkpoint.npy` for the numpy +
-//! scikit-learn baseline (`bench/analysis_oracle.py`).
+//! scikit-learn baseline (`bench/analysis_oracle.py`). Then the weight
+//! measures of one paper-sized checkpoint (`run::measure::weigh`: weight
+//! norms, both Fourier spectra and the clock, restricted and excluded loss)
+//! beside the `mean` analysis of the same run.
 //!
 //! Run: `cargo bench --bench analysis` (optionally `-- RUNS`).
 
@@ -83,6 +86,7 @@ fn main() {
     println!("checkpoint: {SAMPLES} samples x {NEURONS} neurons, {:.1} % exact zeros; {runs} runs, median ms; npy read {read_ms:.2} ms", zeros * 100.0);
     println!();
     let mut cpu_rows = Vec::new();
+    let mut mean_ms = None;
     println!("| mode | ties | checks | distances | linkage | copula | covariance | search | total (analyze) | fastest total |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (mode, ties) in [
@@ -134,6 +138,9 @@ fn main() {
             result = Some(a);
         }
         let fastest = t_total.iter().copied().fold(f64::INFINITY, f64::min);
+        if (mode, ties) == (Mode::Mean, Ties::Random) {
+            mean_ms = Some(median(t_total.clone()));
+        }
         println!(
             "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | **{:.2}** | {:.2} |",
             mode.name(),
@@ -179,6 +186,7 @@ fn main() {
             a.dead_neurons.len()
         );
     }
+    weight_measures(runs, mean_ms.expect("the mean row ran"));
     if !cpu_rows.is_empty() {
         println!();
         println!("| mode | ties | CPU ms per analyze (all threads) | wall ms per analyze (mean of batch) |");
@@ -187,4 +195,33 @@ fn main() {
             println!("{r}");
         }
     }
+}
+
+/// The weight measures of the paper's network (wd2 preset) with every
+/// frequency key, median of `runs`.
+fn weight_measures(runs: usize, mean_ms: f64) {
+    let c = grokscope::url::parse("preset=wd2").unwrap();
+    let (mut prm, _) = grokscope::model::Params::init(&c);
+    // The costliest case, a grokked embedding: neuron j a wave of frequency
+    // 1 + j % 48 in a and in b, so every frequency is key.
+    for x in 0..2 * 97 {
+        for j in 0..250 {
+            let k = (1 + j % 48) * (x % 97);
+            prm.theta[x * 250 + j] = (std::f64::consts::TAU * k as f64 / 97.0 + j as f64).cos() as f32;
+        }
+    }
+    // As the driver gets them: the engine's forward pass already holds the logits.
+    let logits = grokscope::engine::cpu::logits(&prm, &grokscope::data::Dataset::new(&c).train, 0);
+    let mut t_all = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        std::hint::black_box(grokscope::run::measure::weigh(&c, 5, &prm, Some(&logits), 0).unwrap());
+        t_all.push(ms(t));
+    }
+    println!();
+    println!("| per checkpoint (median of {runs}, ms) | weight measures (norms, spectra, clock, restricted and excluded loss) | `mean` O-information analysis, same run |");
+    println!("|---|---|---|");
+    let m = grokscope::run::measure::weigh(&c, 5, &prm, Some(&logits), 0).unwrap();
+    assert_eq!(m.fourier.key_frequencies.len(), 48, "every frequency key");
+    println!("| p = 97, 250 neurons, 48 key frequencies, every thread | **{:.2}** | {mean_ms:.2} |", median(t_all));
 }

@@ -105,6 +105,13 @@ impl Params {
         self.weights().iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>().sqrt()
     }
 
+    /// sqrt of the sum of squares of W1's entries and of W2's, in f64: the
+    /// parts of [`Params::weight_norm`] (whose square is their squares' sum).
+    pub fn layer_norms(&self) -> (f64, f64) {
+        let norm = |x: &[f32]| x.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>().sqrt();
+        (norm(&self.theta[..self.w2_offset()]), norm(&self.theta[self.w2_offset()..self.b1_offset()]))
+    }
+
     /// The same parameters laid out with another row stride.
     pub fn restride(&self, stride: usize) -> Params {
         let mut out = Params::zeros(self.shape, stride);
@@ -151,6 +158,22 @@ mod tests {
         let (zeroed, nz) = Params::init(&RunConfig { zero_last: true, ..c });
         assert_eq!(nz, n0, "N0 is recorded before W2 is zeroed");
         assert!((0..11).all(|k| (0..20).all(|j| zeroed.w2(k, j) == 0.0)));
+    }
+
+    #[test]
+    fn weight_norms_are_sums_over_the_parameters() {
+        let (prm, _) = Params::init(&RunConfig { p: 7, hidden: 9, ..RunConfig::default() });
+        let sq = |x: f32| (x as f64) * (x as f64);
+        let w1: f64 = (0..9).flat_map(|j| (0..14).map(move |i| (j, i))).map(|(j, i)| sq(prm.w1(j, i))).sum();
+        let w2: f64 = (0..7).flat_map(|c| (0..9).map(move |j| (c, j))).map(|(c, j)| sq(prm.w2(c, j))).sum();
+        let (n1, n2) = prm.layer_norms();
+        assert!((n1 * n1 - w1).abs() < 1e-12 && (n2 * n2 - w2).abs() < 1e-12);
+        assert!((prm.weight_norm().powi(2) - (w1 + w2)).abs() < 1e-12);
+        // The biases are no part of it.
+        let mut biased = prm.clone();
+        let b1 = biased.b1_offset();
+        biased.theta[b1] = 100.0;
+        assert_eq!(biased.weight_norm(), prm.weight_norm());
     }
 
     #[test]

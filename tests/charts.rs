@@ -2,12 +2,13 @@
 //! page's canvas), with checks that fail if a curve, the grokking mark or
 //! the scrub mapping goes missing.
 
+use grokscope::analysis::fourier::Spectrum;
 use grokscope::charts::axis::{self, StepAt};
 use grokscope::charts::report::{measures_chart, of_runs, sweep_chart};
 use grokscope::charts::{csv, log_ticks, phase_colour, subnetwork_chart, Chart, Frame, PALETTE};
 use grokscope::config::RunConfig;
 use grokscope::engine::StepRecord;
-use grokscope::run::history::{History, Measures};
+use grokscope::run::history::{History, Measures, WeightMeasures, WeightNorm};
 use grokscope::run::phases::phases_of;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -49,7 +50,37 @@ fn history(steps: u32) -> History {
             }
         })
         .collect();
+    h.weight_measures = h.checkpoints.iter().map(|c| Some(weights_at(c.step))).collect();
     h
+}
+
+/// Weight measures of a run that groks at step 340: the neurons commit to
+/// frequencies, the clock closes into a circle, the losses cross.
+fn weights_at(step: u32) -> WeightMeasures {
+    let g = (step as f64 / 340.0).min(1.5) / 1.5;
+    let spectrum: Vec<f32> = (1..=48).map(|k| if k % 7 == 0 { 1.0 + 3.0 * g as f32 } else { 1.0 }).collect();
+    let tuned = spectrum.iter().map(|&x| x * g as f32).collect();
+    let clock = (0..97)
+        .map(|a| {
+            let t = std::f64::consts::TAU * (14 * a % 97) as f64 / 97.0;
+            let wobble = 1.0 + (1.0 - g) * ((a * 37 % 11) as f64 / 5.0 - 1.0);
+            ((wobble * t.cos()) as f32, (wobble * t.sin()) as f32)
+        })
+        .collect();
+    WeightMeasures {
+        weight_norm: WeightNorm { total: 90.0 - 10.0 * g, w1: 70.0, w2: 50.0 },
+        fourier: Spectrum {
+            key_frequencies: if g > 0.3 { vec![14, 7, 21] } else { vec![] },
+            key_fraction: 0.08 + 0.8 * g,
+            gini: 0.2 + 0.3 * g,
+            spectrum,
+            tuned,
+        },
+        fourier_out: Spectrum::default(),
+        restricted_loss: 4.6 * (-6.0 * g).exp(),
+        excluded_loss: 0.5 + 3.0 * g,
+        clock,
+    }
 }
 
 const W: u32 = 640;
@@ -142,6 +173,19 @@ fn every_chart_draws_its_data() {
             // One dot per checkpoint, plus the ring around the scrubbed one.
             Chart::Pareto => {
                 assert_eq!(s.matches("<circle").count(), h.checkpoints.len() + 1, "pareto dots");
+                continue;
+            }
+            Chart::Weights => vec![PALETTE[7], PALETTE[4], PALETTE[5], PALETTE[0], PALETTE[1]],
+            // 48 bars, each whole and its tuned part, at the cursor's checkpoint.
+            Chart::Spectrum => {
+                assert!(s.contains("step 340"), "the spectrum follows the cursor");
+                assert!(s.matches("<rect").count() >= 2 * 48, "{} rects", s.matches("<rect").count());
+                continue;
+            }
+            // 97 values, the centre, and four key dots.
+            Chart::Clock => {
+                assert!(s.contains("frequency 14, step 340"), "the clock follows the cursor");
+                assert_eq!(s.matches("<circle").count(), 97 + 1 + 4, "clock dots");
                 continue;
             }
         };
@@ -338,7 +382,8 @@ fn key_labels_fit_a_narrow_chart() {
         let (s, _) = draw_svg(size, |a| chart.draw(a, &f));
         let px = axis::FONT_PX[0];
         let keyed = s.split("<text").skip(1).filter(|e| e.contains(r#"text-anchor="start""#)).count();
-        assert!(keyed >= 3 || chart == Chart::Pareto, "{}: {keyed} key entries", chart.name());
+        let few = [Chart::Pareto, Chart::Spectrum];
+        assert!(keyed >= 3 || few.contains(&chart), "{}: {keyed} key entries", chart.name());
         // Key entries are the left-aligned texts (titles and ticks are centred or right-aligned).
         let starts = s.split("<text").skip(1).map(|e| e.contains(r#"text-anchor="start""#));
         for ((x, _, t), _) in texts(&s).into_iter().zip(starts).filter(|p| p.1) {
@@ -409,9 +454,23 @@ fn csv_has_a_row_per_step_and_measures_on_checkpoints() {
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows.len(), 51);
     assert!(rows[0].starts_with("step,train_loss"));
-    assert!(rows[9].ends_with(",,,,"), "step 9 has no checkpoint: {}", rows[9]);
-    assert_eq!(rows[10].split(',').count(), 9);
-    assert!(!rows[10].ends_with(','), "step 10 has one: {}", rows[10]);
+    assert!(rows[9].ends_with(&",".repeat(14)), "step 9 has no checkpoint: {}", rows[9]);
+    let header: Vec<&str> = rows[0].split(',').collect();
+    let cells: Vec<&str> = rows[10].split(',').collect();
+    assert_eq!((header.len(), cells.len()), (19, 19));
+    // Every measure (no key frequency yet at step 10: an empty list).
+    let listed = header.iter().zip(&cells).filter(|(h, c)| **h != "key_frequencies" && c.is_empty()).count();
+    assert_eq!(listed, 0, "step 10 has every measure: {}", rows[10]);
+    assert_eq!(
+        csv(&history(400)).lines().nth(400).unwrap().split(',').nth(12),
+        Some("14 7 21"),
+        "key frequencies space-separated"
+    );
+    let at = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+    let w = weights_at(10);
+    assert_eq!(at("excluded_loss").parse::<f64>().unwrap(), w.excluded_loss);
+    assert_eq!(at("key_fraction").parse::<f64>().unwrap(), w.fourier.key_fraction);
+    assert_eq!(at("weight_norm_w1"), "70");
 }
 
 #[test]
@@ -421,4 +480,36 @@ fn log_ticks_never_crowd() {
     assert_eq!(log_ticks(1.0, 200_000.0), [1.0, 10.0, 100.0, 1000.0, 10_000.0, 100_000.0]);
     // A loss that barely moves still gets three labels.
     assert_eq!(log_ticks(1.9, 4.8), [2.0, 3.0, 4.0]);
+}
+
+#[test]
+fn the_spectrum_and_the_clock_follow_the_scrubbed_step() {
+    let h = history(4000);
+    // Before grokking: no key frequency yet, the clock wobbles.
+    let early = Frame::new(&h, Some(55), 500);
+    assert!(
+        Chart::Spectrum.summary(&early).contains("Step 50: key frequencies none yet"),
+        "{}",
+        Chart::Spectrum.summary(&early)
+    );
+    assert!(Chart::Clock.summary(&early).contains("not yet a circle"), "{}", Chart::Clock.summary(&early));
+    // After: on a circle; without a cursor, the latest checkpoint.
+    let late = Frame::new(&h, None, 500);
+    assert!(
+        Chart::Clock.summary(&late).contains("Step 4000: the 97 values of a on frequency 14"),
+        "{}",
+        Chart::Clock.summary(&late)
+    );
+    assert!(Chart::Clock.summary(&late).contains("on a circle"));
+    assert!(Chart::Weights.summary(&late).contains("key fraction 0.88"), "{}", Chart::Weights.summary(&late));
+    // A run without weight measures says what the charts wait for.
+    let empty = History::new(&RunConfig::default(), "cpu");
+    let f = Frame::new(&empty, None, 500);
+    for chart in [Chart::Weights, Chart::Spectrum, Chart::Clock] {
+        assert!(svg(chart, &f).0.contains("one point every 5 steps"), "{}", chart.name());
+    }
+    // Other operations say what the Fourier measures mean for them.
+    let mut mul = history(400);
+    mul.config.op = grokscope::config::Op::Mul;
+    assert!(svg(Chart::Clock, &Frame::new(&mul, None, 500)).0.contains("expect no clock"));
 }

@@ -64,6 +64,21 @@ fn train_records_checkpoints_every_n_steps() {
         let size = labels.iter().filter(|l| multiplet.contains(l)).count() as u64;
         assert_eq!(c["synergy_size"].as_u64().unwrap(), size, "{c}");
         assert!(c["synergy"].as_f64().unwrap().is_finite() && multiplet.len() >= 2, "{c}");
+        // The weight measures sit in the same checkpoint: the norms' squares add up, six
+        // frequencies for p = 13, losses in nats.
+        let n = &c["weight_norm"];
+        let (t, w1, w2) = (n["total"].as_f64().unwrap(), n["w1"].as_f64().unwrap(), n["w2"].as_f64().unwrap());
+        assert!((t * t - w1 * w1 - w2 * w2).abs() < 1e-9 * t * t, "{n}");
+        for f in [&c["fourier"], &c["fourier_out"]] {
+            assert_eq!(f["spectrum"].as_array().unwrap().len(), 6, "{f}");
+            assert!(
+                f["key_frequencies"].is_array() && (0.0..=1.0).contains(&f["key_fraction"].as_f64().unwrap()),
+                "{f}"
+            );
+            assert!((0.0..=1.0).contains(&f["gini"].as_f64().unwrap()), "{f}");
+        }
+        assert!(c["restricted_loss"].as_f64().unwrap() > 0.0 && c["excluded_loss"].as_f64().unwrap() > 0.0, "{c}");
+        assert!(c.get("clock").is_none(), "the clock is the page's alone");
     }
 }
 

@@ -190,6 +190,9 @@ fn masked_training_matches_cpu_and_keeps_neurons_off() {
         let (gp, cp) = (block_on(g.params()).unwrap(), cpu.params());
         let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
         assert_close("masked theta", &gp.theta, &f64s(&cp.theta), 1e-5, 1e-3);
+        // After the steps' test passes, the training logits are still the training set's.
+        let logits = block_on(g.read(Buf::Logits)).unwrap();
+        assert_close("train logits after steps", &logits, &f64s(cpu.train_logits()), 1e-4, 1e-3);
         for j in (0..40).filter(|j| j % 3 != 0) {
             for prm in [&gp, &cp] {
                 assert!((0..26).all(|i| prm.w1(j, i) == 0.0), "W1 of neuron {j} is off");

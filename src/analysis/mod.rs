@@ -7,6 +7,10 @@
 //! synergy (minimum O-information) and redundancy (maximum) ([`oinfo`]).
 //! [`smooth`] holds the paper's normalisations of the resulting series.
 //!
+//! Beside them, the established measures read off the weights (Nanda et al.
+//! 2023): the Fourier spectra, key frequencies and clock ([`fourier`]) and
+//! the restricted and excluded losses ([`ablation`]).
+//!
 //! Conventions (see each module for details):
 //! - Neurons whose activation is constant over the samples (dead ReLUs) are
 //!   reported in `dead_neurons` and never enter a multiplet: they carry no
@@ -32,9 +36,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod ablation;
 pub mod cluster;
 pub mod copula;
 pub mod entropy;
+pub mod fourier;
 pub mod linalg;
 pub mod oinfo;
 pub mod smooth;

@@ -2,8 +2,9 @@
 //! thinned along the log step axis and normalised as in the paper.
 
 use super::axis::thin_log;
+use crate::config::Op;
 use crate::engine::StepRecord;
-use crate::run::history::History;
+use crate::run::history::{History, WeightMeasures};
 use crate::run::phases::{self, Phase, PhaseBand};
 
 /// A curve's (step, value) points.
@@ -23,6 +24,13 @@ pub struct Frame {
     pub redundancy: Points,
     /// Neurons in the most synergistic multiplet.
     pub size: Points,
+    /// The weight measures, normalised (`History::weight_curves`).
+    pub weights: WeightPoints,
+    /// The weight measures at the cursor's checkpoint (the last at or
+    /// before it), else at the latest checkpoint that has them.
+    pub mechanism: Option<(u32, WeightMeasures)>,
+    /// The run's operation: what the Fourier measures mean depends on it.
+    pub op: Op,
     /// (normalised redundancy, normalised synergy, step) per checkpoint.
     pub pareto: Vec<(f64, f64, u32)>,
     /// First step whose test accuracy reaches 95 %.
@@ -44,6 +52,16 @@ pub struct Frame {
     pub previous: Option<Previous>,
     /// What the step charts say before the first step.
     pub start_note: &'static str,
+}
+
+/// The weight measures' normalised curves, as drawn.
+#[derive(Clone, Debug, Default)]
+pub struct WeightPoints {
+    pub weight_norm: Points,
+    pub gini: Points,
+    pub key_fraction: Points,
+    pub restricted_loss: Points,
+    pub excluded_loss: Points,
 }
 
 /// A finished or interrupted earlier run, for comparison on the same axes.
@@ -80,6 +98,9 @@ impl Frame {
         let size: Vec<f64> = h.checkpoints.iter().map(|c| c.synergy_size as f64).collect();
         let cp_kept = thin_log(h.checkpoints.iter().map(|c| c.step), steps, points);
         let pick = |v: &[f64]| -> Points { cp_kept.iter().map(|&i| (h.checkpoints[i].step as f64, v[i])).collect() };
+        let w = h.weight_curves();
+        let w_kept = thin_log(w.steps.iter().copied(), steps, points);
+        let wpick = |v: &[f64]| -> Points { w_kept.iter().map(|&i| (w.steps[i] as f64, v[i])).collect() };
         Frame {
             steps,
             train_acc: series(|r| r.train_acc),
@@ -89,6 +110,15 @@ impl Frame {
             synergy: pick(&n.synergy),
             redundancy: pick(&n.redundancy),
             size: pick(&size),
+            weights: WeightPoints {
+                weight_norm: wpick(&w.weight_norm),
+                gini: wpick(&w.gini),
+                key_fraction: wpick(&w.key_fraction),
+                restricted_loss: wpick(&w.restricted_loss),
+                excluded_loss: wpick(&w.excluded_loss),
+            },
+            mechanism: mechanism_at(h, cursor),
+            op: h.config.op,
             pareto: n.steps.iter().enumerate().map(|(i, &step)| (n.redundancy[i], n.synergy[i], step)).collect(),
             grok_step: h.grokked_at(),
             phases: phases::of(&n),
@@ -173,6 +203,16 @@ impl Frame {
     }
 }
 
+/// The weight measures of the last checkpoint at or before `cursor` that
+/// has them (the latest without a cursor), with its step.
+fn mechanism_at(h: &History, cursor: Option<u32>) -> Option<(u32, WeightMeasures)> {
+    let upto = cursor.unwrap_or(u32::MAX);
+    (0..h.checkpoints.len())
+        .rev()
+        .filter(|&i| h.checkpoints[i].step <= upto)
+        .find_map(|i| Some((h.checkpoints[i].step, h.weights_at(i)?.clone())))
+}
+
 /// (step, min, max) of `m` over the primary run and `others` at the kept
 /// steps (records are one per step, so index `i` is the same step in each).
 fn band(h: &History, others: &[&History], kept: &[usize], m: fn(&StepRecord) -> f64) -> Vec<(f64, f64, f64)> {
@@ -189,22 +229,63 @@ fn band(h: &History, others: &[&History], kept: &[usize], m: fn(&StepRecord) -> 
         .collect()
 }
 
+/// The CSV's columns after the step's own: the O-information measures,
+/// then the weight measures (key frequencies space-separated; the spectra
+/// are in the JSON only).
+const CSV_MEASURES: [&str; 14] = [
+    "synergy",
+    "redundancy",
+    "synergy_size",
+    "redundancy_size",
+    "weight_norm",
+    "weight_norm_w1",
+    "weight_norm_w2",
+    "key_frequencies",
+    "key_fraction",
+    "gini",
+    "key_fraction_out",
+    "gini_out",
+    "restricted_loss",
+    "excluded_loss",
+];
+
 /// The run as a table: one row per step, the progress measures on the steps
-/// that have a checkpoint (empty cells elsewhere).
+/// that have a checkpoint (empty cells elsewhere, and where a checkpoint
+/// has no weight measures).
 pub fn csv(h: &History) -> String {
-    let mut out =
-        String::from("step,train_loss,train_acc,test_loss,test_acc,synergy,redundancy,synergy_size,redundancy_size\n");
-    let mut cps = h.checkpoints.iter().peekable();
+    let mut out = format!("step,train_loss,train_acc,test_loss,test_acc,{}\n", CSV_MEASURES.join(","));
+    let empty = ",".repeat(CSV_MEASURES.len());
+    let mut i = 0;
     for r in &h.steps {
         out += &format!("{},{},{},{},{}", r.step, r.train_loss, r.train_acc, r.test_loss, r.test_acc);
-        while cps.peek().is_some_and(|c| c.step < r.step) {
-            cps.next();
+        while h.checkpoints.get(i).is_some_and(|c| c.step < r.step) {
+            i += 1;
         }
-        match cps.peek() {
+        match h.checkpoints.get(i) {
             Some(c) if c.step == r.step => {
-                out += &format!(",{},{},{},{}\n", c.synergy, c.redundancy, c.synergy_size, c.redundancy_size)
+                out += &format!(",{},{},{},{}", c.synergy, c.redundancy, c.synergy_size, c.redundancy_size);
+                match h.weights_at(i) {
+                    Some(w) => {
+                        let keys: Vec<String> = w.fourier.key_frequencies.iter().map(u32::to_string).collect();
+                        let n = &w.weight_norm;
+                        out += &format!(
+                            ",{},{},{},{},{},{},{},{},{},{}\n",
+                            n.total,
+                            n.w1,
+                            n.w2,
+                            keys.join(" "),
+                            w.fourier.key_fraction,
+                            w.fourier.gini,
+                            w.fourier_out.key_fraction,
+                            w.fourier_out.gini,
+                            w.restricted_loss,
+                            w.excluded_loss
+                        )
+                    }
+                    None => out += &format!("{}\n", &empty[4..]),
+                }
             }
-            _ => out += ",,,,\n",
+            _ => out += &format!("{empty}\n"),
         }
     }
     out

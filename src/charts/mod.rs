@@ -13,4 +13,4 @@ pub mod report;
 
 pub use axis::{log_ticks, phase_colour, StepAt, FONT_PX, PALETTE};
 pub use frame::{csv, Frame};
-pub use page::{number, subnetwork_chart, Chart};
+pub use page::{fourier_caveat, number, subnetwork_chart, Chart};

@@ -1,9 +1,10 @@
-//! The page's charts, which the report also draws to SVG: the five of a run
-//! (`Chart`) and the sub-network experiment's test accuracy.
+//! The page's charts, which the report also draws to SVG: the eight of a
+//! run (`Chart`) and the sub-network experiment's test accuracy.
 
 use super::axis::{self, log_ticks, thin_log, StepAt, MARK, PALETTE, REDUNDANCY, SYNERGY, TEST, TRAIN};
 use super::frame::{Frame, Points, Previous};
 use super::plot::{self, Curve, Mark, Result, StepPlot, Trail};
+use crate::config::Op;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -15,10 +16,25 @@ pub enum Chart {
     Synergy,
     Size,
     Pareto,
+    /// The weight measures over the steps (normalised).
+    Weights,
+    /// The embedding's Fourier spectrum at the scrubbed step.
+    Spectrum,
+    /// The clock at the scrubbed step.
+    Clock,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 5] = [Chart::Accuracy, Chart::Loss, Chart::Synergy, Chart::Size, Chart::Pareto];
+    pub const ALL: [Chart; 8] = [
+        Chart::Accuracy,
+        Chart::Loss,
+        Chart::Synergy,
+        Chart::Size,
+        Chart::Pareto,
+        Chart::Weights,
+        Chart::Spectrum,
+        Chart::Clock,
+    ];
 
     /// Also the id of its canvas (`chart-<name>`) and of its PNG.
     pub fn name(self) -> &'static str {
@@ -28,18 +44,29 @@ impl Chart {
             Chart::Synergy => "synergy",
             Chart::Size => "size",
             Chart::Pareto => "pareto",
+            Chart::Weights => "weights",
+            Chart::Spectrum => "spectrum",
+            Chart::Clock => "clock",
         }
+    }
+
+    /// Whether the chart's x axis is the step (so a pointer over it scrubs).
+    pub fn over_steps(self) -> bool {
+        !matches!(self, Chart::Pareto | Chart::Spectrum | Chart::Clock)
     }
 
     /// Draws this chart of `f` on `area`; returns the pixel -> step map
     /// (`None` for the Pareto plot, whose axes are not steps).
     pub fn draw<DB: DrawingBackend>(self, area: &DrawingArea<DB, Shift>, f: &Frame) -> Result<Option<StepAt>, DB> {
         let note = match self {
-            Chart::Synergy | Chart::Size | Chart::Pareto => f.measures_note(),
             Chart::Accuracy | Chart::Loss => f.start_note.into(),
+            _ => f.measures_note(),
         };
-        if self == Chart::Pareto {
-            return pareto(area, f, &note).map(|_| None);
+        match self {
+            Chart::Pareto => return pareto(area, f, &note).map(|_| None),
+            Chart::Spectrum => return spectrum(area, f, &note).map(|_| None),
+            Chart::Clock => return clock(area, f, &note).map(|_| None),
+            _ => {}
         }
         let plot = self.step_plot(f, &note);
         match self {
@@ -80,6 +107,26 @@ impl Chart {
                 let n = f.pareto.len();
                 format!("{n} checkpoints; the latest, step {s}: redundancy {re:.2}, synergy {sy:.2} (normalised).")
             }),
+            Chart::Weights => f.mechanism.as_ref().map(|(s, m)| {
+                format!(
+                    "Step {s}: weight norm {}, Fourier sparsity (Gini) {:.2}, key fraction {:.2}, restricted loss {}, excluded loss {}.",
+                    number(m.weight_norm.total),
+                    m.fourier.gini,
+                    m.fourier.key_fraction,
+                    number(m.restricted_loss),
+                    number(m.excluded_loss)
+                )
+            }),
+            Chart::Spectrum => f.mechanism.as_ref().map(|(s, m)| {
+                let keys: Vec<String> = m.fourier.key_frequencies.iter().map(u32::to_string).collect();
+                let keys = if keys.is_empty() { "none yet".to_string() } else { keys.join(", ") };
+                format!(
+                    "Step {s}: key frequencies {keys} (of {}); {:.0} % of the embedding's norm² sits at each neuron's own strongest frequency.",
+                    m.fourier.spectrum.len(),
+                    100.0 * m.fourier.key_fraction
+                )
+            }),
+            Chart::Clock => f.mechanism.as_ref().map(|(s, m)| clock_words(*s, m)),
         };
         let Some(mut out) = values else {
             return format!(
@@ -87,7 +134,7 @@ impl Chart {
                 if self == Chart::Accuracy || self == Chart::Loss { f.start_note.into() } else { f.measures_note() }
             );
         };
-        if self != Chart::Pareto && !f.phases.is_empty() {
+        if self.over_steps() && !f.phases.is_empty() {
             let mut names: Vec<&str> = Vec::new();
             for b in &f.phases {
                 if !names.contains(&b.phase.name()) {
@@ -119,9 +166,10 @@ impl Chart {
                 "Synergy and redundancy (normalised)",
                 vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy).dashed()],
             ),
-            Chart::Size | Chart::Pareto => {
-                ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)])
+            Chart::Weights => {
+                ("Weight norm, Fourier measures, restricted and excluded loss (normalised)", weight_curves(f))
             }
+            _ => ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)]),
         };
         let grok = f.grok_step.map(|g| Mark {
             step: g,
@@ -156,6 +204,77 @@ pub fn number(x: f64) -> String {
     } else {
         format!("{x:.4}")
     }
+}
+
+/// The weight measures' curves: the two losses a dashed-and-solid pair,
+/// like train and test.
+fn weight_curves(f: &Frame) -> Vec<Curve> {
+    let w = &f.weights;
+    vec![
+        Curve::new("weight norm", PALETTE[7], w.weight_norm.clone()),
+        Curve::new("Fourier sparsity", PALETTE[4], w.gini.clone()),
+        Curve::new("key fraction", PALETTE[5], w.key_fraction.clone()).dashed(),
+        Curve::new("restricted loss", PALETTE[0], w.restricted_loss.clone()),
+        Curve::new("excluded loss", PALETTE[1], w.excluded_loss.clone()).dashed(),
+    ]
+}
+
+/// What the Fourier measures mean for `op`, or None for addition (their
+/// home): said on the spectrum and the clock, and in the page.
+pub fn fourier_caveat(op: Op) -> Option<&'static str> {
+    match op {
+        Op::Add => None,
+        Op::Sub => Some("subtraction: the clock of b turns backwards; the losses use cos w(a - b - c)"),
+        Op::Mul | Op::Div => Some("multiplication and division are not waves over Z_p: expect no clock"),
+    }
+}
+
+/// The embedding's spectrum at the frame's checkpoint: each frequency's
+/// share of the norm², and the part held by neurons tuned to it.
+fn spectrum<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame, note: &str) -> Result<(), DB> {
+    let title = match &f.mechanism {
+        Some((s, _)) => format!("Fourier spectrum of the embedding, step {s}"),
+        None => "Fourier spectrum of the embedding".into(),
+    };
+    let bars: Vec<(f64, f64)> = f.mechanism.as_ref().map_or(Vec::new(), |(_, m)| {
+        let total: f64 = m.fourier.spectrum.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().max(f64::MIN_POSITIVE);
+        let tuned = m.fourier.tuned.iter().map(|&x| (x as f64).powi(2) / total).chain(std::iter::repeat(0.0));
+        m.fourier.spectrum.iter().map(|&x| (x as f64).powi(2) / total).zip(tuned).collect()
+    });
+    let notes: Vec<&str> = std::iter::once(note).chain(fourier_caveat(f.op)).collect();
+    plot::bars(area, (&title, &notes.join("; ")), ("frequency k", "share of the norm²"), &bars)
+}
+
+/// The clock at the frame's checkpoint: each value a at its embedding's
+/// position on the plane of the strongest key frequency, coloured by a.
+fn clock<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame, note: &str) -> Result<(), DB> {
+    let (title, points) = match &f.mechanism {
+        Some((s, m)) => {
+            let k = m.fourier.clock_frequency().map_or(String::new(), |k| format!(" on frequency {k}"));
+            (format!("Clock: each a{k}, step {s}"), m.clock.clone())
+        }
+        None => ("Clock: each a on its strongest frequency".into(), Vec::new()),
+    };
+    let caveat = if points.is_empty() { Some(note) } else { fourier_caveat(f.op) };
+    plot::clock(area, &title, caveat, &points)
+}
+
+/// The clock in words: how round it is.
+fn clock_words(step: u32, m: &crate::run::history::WeightMeasures) -> String {
+    let r: Vec<f64> = m.clock.iter().map(|&(x, y)| (x as f64).hypot(y as f64)).collect();
+    if r.is_empty() {
+        return format!("Step {step}: no clock (the embedding has no frequency plane).");
+    }
+    let mean = r.iter().sum::<f64>() / r.len() as f64;
+    let sd = (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / r.len() as f64).sqrt();
+    let k = m.fourier.clock_frequency().unwrap_or(0);
+    format!(
+        "Step {step}: the {} values of a on frequency {k}, at distance {} from the centre, give or take {:.0} % ({}).",
+        r.len(),
+        number(mean),
+        100.0 * sd / mean.max(f64::MIN_POSITIVE),
+        if sd < 0.2 * mean { "on a circle" } else { "not yet a circle" }
+    )
 }
 
 /// Other seeds' runs faint behind the run's train and test accuracy, which

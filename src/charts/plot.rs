@@ -198,26 +198,8 @@ pub fn pareto<DB: DrawingBackend>(
         .map(|t| KeyEntry::new(&t.label, Swatch::Dot(t.color.unwrap_or(MARK))))
         .collect();
     let plot = axis::key_strip(area, px, &key)?;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(title, ("sans-serif", px + 2))
-        .margin(px / 2)
-        .margin_right(px * 2)
-        .x_label_area_size(px * 3)
-        // Room for the rotated axis name beside the tick labels, as on the step axes.
-        .y_label_area_size(px * 4)
-        .build_cartesian_2d(-0.02f64..1.02, -0.02f64..1.02)?;
-    chart
-        .configure_mesh()
-        .x_desc("redundancy (normalised)")
-        .y_desc("synergy (normalised)")
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| axis::tick_label(*v))
-        .y_label_formatter(&|v| axis::tick_label(*v))
-        .label_style(("sans-serif", px))
-        .axis_desc_style(("sans-serif", px))
-        .light_line_style(WHITE)
-        .draw()?;
+    let names = ("redundancy (normalised)", "synergy (normalised)");
+    let mut chart = cartesian(&plot, px, title, names, -0.02f64..1.02, -0.02f64..1.02)?;
     if trails.iter().all(|t| t.dots.is_empty()) {
         let font = ("sans-serif", px).into_font().color(&MARK);
         chart.draw_series(std::iter::once(Text::new(note.to_string(), (0.05, 0.5), font)))?;
@@ -236,6 +218,134 @@ pub fn pareto<DB: DrawingBackend>(
     }
     if let Some(at) = ring {
         chart.draw_series(std::iter::once(Circle::new(at, r * 2, MARK.stroke_width(2))))?;
+    }
+    Ok(())
+}
+
+/// A linear chart on `plot` with its caption, named axes and ticks (the
+/// Pareto plot and the bars alike).
+fn cartesian<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    px: u32,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    DB,
+> {
+    let mut chart = ChartBuilder::on(plot)
+        .caption(title, ("sans-serif", px + 2))
+        .margin(px / 2)
+        .margin_right(px * 2)
+        .x_label_area_size(px * 3)
+        // Room for the rotated axis name beside the tick labels, as on the step axes.
+        .y_label_area_size(px * 4)
+        .build_cartesian_2d(x, y)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| axis::tick_label(*v))
+        .y_label_formatter(&|v| axis::tick_label(*v))
+        .label_style(("sans-serif", px))
+        .axis_desc_style(("sans-serif", px))
+        .light_line_style(WHITE)
+        .draw()?;
+    Ok(chart)
+}
+
+/// Stacked bars over the frequencies 1..=m: per frequency, (share, part of
+/// it held by the neurons tuned to it), the part dark over the light whole.
+pub fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (title, note): (&str, &str),
+    (x_desc, y_desc): (&str, &str),
+    bars: &[(f64, f64)],
+) -> Result<(), DB> {
+    area.fill(&WHITE)?;
+    let px = font_px(area);
+    // The whole bar a light tint (opaque, so its key swatch matches).
+    let tint = |c: u8| (255.0 - 0.35 * (255.0 - c as f64)).round() as u8;
+    let sky = axis::PALETTE[5];
+    let (whole, part) = (RGBColor(tint(sky.0), tint(sky.1), tint(sky.2)), axis::PALETTE[0]);
+    let key = [
+        KeyEntry::new("all neurons", Swatch::Fill(whole)),
+        KeyEntry::new("neurons tuned to that frequency", Swatch::Fill(part)),
+    ];
+    let plot = axis::key_strip(area, px, &key)?;
+    let m = bars.len().max(1) as f64;
+    let top = bars.iter().map(|b| b.0).fold(0.0, f64::max).max(1.0 / m) * 1.15;
+    let mut chart = cartesian(&plot, px, title, (x_desc, y_desc), 0.5f64..m + 0.5, 0f64..top)?;
+    let rect = |k: usize, h: f64| [(k as f64 + 0.6, 0.0), (k as f64 + 1.4, h)];
+    chart.draw_series(bars.iter().enumerate().map(|(k, b)| Rectangle::new(rect(k, b.0), whole.filled())))?;
+    chart.draw_series(bars.iter().enumerate().map(|(k, b)| Rectangle::new(rect(k, b.1.min(b.0)), part.filled())))?;
+    if !note.is_empty() {
+        let font = ("sans-serif", px).into_font().color(&MARK);
+        chart.draw_series(std::iter::once(Text::new(note.to_string(), (1.0, top * 0.93), font)))?;
+    }
+    Ok(())
+}
+
+/// Points in the plane, each coloured by its index around the colour wheel
+/// (value a of p), on equal axes centred at 0 with a faint circle of their
+/// mean radius; a few values labelled so the order can be read. `note`: a
+/// line said in the plot (why it is empty, or what it means here).
+pub fn clock<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    note: Option<&str>,
+    points: &[(f32, f32)],
+) -> Result<(), DB> {
+    area.fill(&WHITE)?;
+    let px = font_px(area);
+    let n = points.len().max(1);
+    let hue = |i: usize| {
+        let c = HSLColor(i as f64 / n as f64 * 0.9, 0.8, 0.42).to_rgba();
+        RGBColor(c.0, c.1, c.2)
+    };
+    let quarters: Vec<usize> = (0..4).map(|q| q * n / 4).collect();
+    let key: Vec<KeyEntry> = match points.is_empty() {
+        true => Vec::new(),
+        false => quarters.iter().map(|&i| KeyEntry::new(format!("a = {i}"), Swatch::Dot(hue(i)))).collect(),
+    };
+    let plot = axis::key_strip(area, px, &key)?;
+    // A square plot (equal axes: a circle looks round), centred.
+    let (w, h) = plot.dim_in_pixel();
+    let caption = 2 * (px + 2);
+    let side = w.min(h.saturating_sub(caption)).max(1);
+    let square = plot.shrink(((w - side) / 2, 0), (side, (side + caption).min(h)));
+    let r = points.iter().map(|&(x, y)| (x as f64).hypot(y as f64)).fold(0.0, f64::max).max(1e-12) * 1.12;
+    let mut chart = ChartBuilder::on(&square)
+        .caption(title, ("sans-serif", px + 2))
+        .margin(px / 2)
+        .build_cartesian_2d(-r..r, -r..r)?;
+    let font = ("sans-serif", px).into_font().color(&MARK);
+    if let Some(t) = note {
+        chart.draw_series(std::iter::once(Text::new(t.to_string(), (-0.95 * r, 0.95 * r), font.clone())))?;
+    }
+    if points.is_empty() {
+        return Ok(());
+    }
+    let mean = points.iter().map(|&(x, y)| (x as f64).hypot(y as f64)).sum::<f64>() / n as f64;
+    let ring = (0..=120).map(|i| {
+        let t = i as f64 / 120.0 * std::f64::consts::TAU;
+        (mean * t.cos(), mean * t.sin())
+    });
+    chart.draw_series(std::iter::once(PathElement::new(ring.collect::<Vec<_>>(), MARK.mix(0.3).stroke_width(1))))?;
+    chart.draw_series(std::iter::once(Circle::new((0.0, 0.0), 2, MARK.filled())))?;
+    let dot = (px / 3).max(4) as i32;
+    chart.draw_series(
+        points.iter().enumerate().map(|(i, &(x, y))| Circle::new((x as f64, y as f64), dot, hue(i).filled())),
+    )?;
+    // The first few values, so that the order round the clock can be read.
+    for (i, &(x, y)) in points.iter().enumerate().take(3) {
+        let (x, y) = (x as f64, y as f64);
+        let out = 1.0 + 0.14 * r / (x.hypot(y)).max(1e-12);
+        chart.draw_series(std::iter::once(Text::new(i.to_string(), (x * out, y * out), font.clone())))?;
     }
     Ok(())
 }

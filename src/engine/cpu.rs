@@ -228,6 +228,7 @@ struct Forward<'a> {
 }
 
 impl Forward<'_> {
+    /// With `out`, also writes each row's `classes` logits there.
     #[inline(always)]
     fn rows(
         &self,
@@ -236,6 +237,7 @@ impl Forward<'_> {
         rows: std::ops::Range<usize>,
         mut h: Option<&mut [f32]>,
         mut dl: Option<&mut [f32]>,
+        mut out: Option<&mut [f32]>,
     ) -> Tally {
         let (hs, cs, classes) = (self.prm.stride, self.cs, self.prm.shape.classes());
         let mut scratch_h = vec![0f32; if h.is_some() { 0 } else { CHUNK * hs }];
@@ -253,6 +255,9 @@ impl Forward<'_> {
             gemm_nn(fma, hc, hs, self.w2t, cs, &mut logits, cs, n, hs, cs);
             for i in 0..n {
                 let row = &logits[i * cs..i * cs + classes];
+                if let Some(o) = out.as_deref_mut() {
+                    o[(start - first + i) * classes..][..classes].copy_from_slice(row);
+                }
                 let label = s.label[start + i] as usize;
                 let grad = dl.as_deref_mut().map(|d| (&mut d[(start - first + i) * cs..][..classes], self.scale));
                 softmax_xent(row, label, &mut tally, grad);
@@ -260,6 +265,36 @@ impl Forward<'_> {
         }
         tally
     }
+}
+
+/// W2 (classes rows of `prm.stride`) into `w2t`: `prm.stride` rows of `cs`.
+fn transpose_w2(prm: &Params, cs: usize, w2t: &mut [f32]) {
+    let (hs, w2) = (prm.stride, prm.w2_offset());
+    for c in 0..prm.shape.classes() {
+        for j in 0..hs {
+            w2t[j * cs + c] = prm.theta[w2 + c * hs + j];
+        }
+    }
+}
+
+/// The logits of `s` at `prm`, `classes` floats per row, by the engine's own
+/// forward pass (padding, sums and their order as in training): an argmax
+/// here is the engine's prediction, bit for bit.
+pub fn logits(prm: &Params, s: &Split, threads: usize) -> Vec<f32> {
+    let (hs, cs, classes) = (round_up(prm.shape.hidden), round_up(prm.shape.classes()), prm.shape.classes());
+    let prm = prm.restride(hs);
+    let mut w2t = vec![0f32; hs * cs];
+    transpose_w2(&prm, cs, &mut w2t);
+    let fwd = Forward { prm: &prm, w2t: &w2t, cs, scale: 0.0 };
+    let mut out = vec![0f32; s.len() * classes];
+    let jobs: Vec<_> = chunks(s.len()).zip(out.chunks_mut(CHUNK * classes)).collect();
+    crate::par::map(threads, jobs, |(r, o)| {
+        simd(
+            #[inline(always)]
+            |fma| fwd.rows(fma, s, r, None, None, Some(o)),
+        )
+    });
+    out
 }
 
 fn add_tallies(ts: impl IntoIterator<Item = Tally>) -> Tally {
@@ -309,6 +344,8 @@ pub struct CpuEngine {
     /// current parameters, and their tally (the cached forward pass).
     h: Vec<f32>,
     dl: Vec<f32>,
+    /// The training set's logits, `classes` per row (the weight measures').
+    logits: Vec<f32>,
     dh: Vec<f32>,
     train_tally: Tally,
     step: u32,
@@ -339,6 +376,7 @@ impl CpuEngine {
             w2t: vec![0.0; hs * cs],
             h: vec![0.0; n * hs],
             dl: vec![0.0; n * cs],
+            logits: vec![0.0; n * shape.classes()],
             dh: vec![0.0; n * hs],
             train_tally: Tally::default(),
             step: 0,
@@ -367,31 +405,25 @@ impl CpuEngine {
         self.train_tally
     }
 
-    fn transpose_w2(&mut self) {
-        let (hs, cs) = (self.prm.stride, self.cs);
-        let w2 = self.prm.w2_offset();
-        for c in 0..self.prm.shape.classes() {
-            for j in 0..hs {
-                self.w2t[j * cs + c] = self.prm.theta[w2 + c * hs + j];
-            }
-        }
-    }
-
     fn forward(&self) -> Forward<'_> {
         Forward { prm: &self.prm, w2t: &self.w2t, cs: self.cs, scale: 1.0 / self.data.train.len() as f32 }
     }
 
     /// Forward pass on the training set, keeping h and d(loss)/d(logits).
     fn forward_train(&mut self) {
-        self.transpose_w2();
-        let (hs, cs, n) = (self.prm.stride, self.cs, self.data.train.len());
+        transpose_w2(&self.prm, self.cs, &mut self.w2t);
+        let (hs, cs, n, classes) = (self.prm.stride, self.cs, self.data.train.len(), self.prm.shape.classes());
         let fwd = Forward { prm: &self.prm, w2t: &self.w2t, cs, scale: 1.0 / n as f32 };
         let train = &self.data.train;
-        let jobs: Vec<_> = chunks(n).zip(self.h.chunks_mut(CHUNK * hs)).zip(self.dl.chunks_mut(CHUNK * cs)).collect();
-        let tallies = crate::par::map(self.threads, jobs, |((r, h), d)| {
+        let jobs: Vec<_> = chunks(n)
+            .zip(self.h.chunks_mut(CHUNK * hs))
+            .zip(self.dl.chunks_mut(CHUNK * cs))
+            .zip(self.logits.chunks_mut(CHUNK * classes))
+            .collect();
+        let tallies = crate::par::map(self.threads, jobs, |(((r, h), d), l)| {
             simd(
                 #[inline(always)]
-                |fma| fwd.rows(fma, train, r, Some(h), Some(d)),
+                |fma| fwd.rows(fma, train, r, Some(h), Some(d), Some(l)),
             )
         });
         self.train_tally = add_tallies(tallies);
@@ -403,7 +435,7 @@ impl CpuEngine {
         let tallies = crate::par::map(self.threads, chunks(s.len()).collect(), |r| {
             simd(
                 #[inline(always)]
-                |fma| fwd.rows(fma, s, r, None, None),
+                |fma| fwd.rows(fma, s, r, None, None, None),
             )
         });
         add_tallies(tallies)
@@ -492,6 +524,11 @@ impl CpuEngine {
     pub fn train_activations(&self) -> Vec<f32> {
         let (hd, hs) = (self.prm.shape.hidden, self.prm.stride);
         self.h.chunks_exact(hs).flat_map(|row| &row[..hd]).copied().collect()
+    }
+
+    /// The cached logits of the training set, `classes` per row.
+    pub fn train_logits(&self) -> &[f32] {
+        &self.logits
     }
 
     /// Layer-1 activations of `s`, `hidden` floats per row, for the analysis.

@@ -160,6 +160,23 @@ impl Engine {
         }
     }
 
+    /// The logits of the training set at the current parameters, `classes`
+    /// floats per row: the forward pass already holds them.
+    pub async fn train_logits(&self) -> Result<Vec<f32>, gpu::GpuError> {
+        match self {
+            Engine::Cpu(e) => Ok(e.train_logits().to_vec()),
+            Engine::Gpu(e) => e.read(gpu::Buf::Logits).await,
+        }
+    }
+
+    /// The parameters now (the GPU's read back), unpadded.
+    pub async fn params(&self) -> Result<crate::model::Params, gpu::GpuError> {
+        match self {
+            Engine::Cpu(e) => Ok(e.params()),
+            Engine::Gpu(e) => e.params().await,
+        }
+    }
+
     /// Layer-1 activations of `s`, `hidden` floats per row.
     pub async fn activations(&self, s: &crate::data::Split) -> Result<Vec<f32>, gpu::GpuError> {
         match self {

@@ -420,7 +420,7 @@ mod tests {
         // A checkpoint every step; synergy deepens across each band (a
         // sawtooth), so its normalised curve rises in every band.
         history.checkpoints = (1..=100 * phases.len().max(1) as u32)
-            .map(|step| crate::run::history::Measures::with_synergy(step, -((step % 100) as f64)))
+            .map(|step| crate::run::history::Measures::example(step, -((step % 100) as f64)))
             .collect();
         let bands = phases
             .iter()

@@ -106,6 +106,7 @@ impl Report<'_> {
         self.sizes(&mut r);
         self.phases(&mut r);
         self.prediction(&mut r);
+        r.push_str(&super::leads::section(self.runs));
         self.subnetworks(&mut r);
         writeln!(r, "\n## Sensitivity of the measures to the analysis conventions\n").unwrap();
         r.push_str(self.sensitivity);

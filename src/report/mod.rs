@@ -1,11 +1,13 @@
 //! `grokscope reproduce`: every experiment of the paper headless, with
 //! seeds, figures, tables, the claims' verdicts, phases, the early-synergy
-//! prediction, the sub-network experiment and the measures' sensitivity, in
-//! one REPORT.md. Native only (it writes files).
+//! prediction, which measure announces grokking first (`leads`), the
+//! sub-network experiment and the measures' sensitivity, in one REPORT.md.
+//! Native only (it writes files).
 
 pub mod claims;
 pub mod experiments;
 pub mod figures;
+pub mod leads;
 pub mod markdown;
 pub mod references;
 pub mod sensitivity;

@@ -9,19 +9,25 @@
 //! page calls `next`/`perform`/`apply` a few times per animation frame, so
 //! the driver never blocks and never owns the engine.
 //!
-//! Checkpoints are measured inline (`Measuring::Inline`: native, on the
-//! calling thread) or handed out as [`Job`]s (`Measuring::Deferred`: the
-//! page's analysis worker), whose results come back through
+//! At a checkpoint the driver reads the hidden activations and the
+//! parameters: the O-information measures come from the first, the weight
+//! measures (weight norm, Fourier spectra, restricted and excluded loss)
+//! from the second, and the parameters stay on hand as the latest network
+//! ([`Driver::network`], the page's probe). Checkpoints are measured inline
+//! (`Measuring::Inline`: native, on the calling thread) or handed out as
+//! [`Job`]s (`Measuring::Deferred`: the page's analysis worker), whose
+//! results come back through
 //! [`Driver::measured`] in any order and enter the history in step order.
 //! A checkpoint the analysis rejects (every neuron dead, say) is left out
 //! and counted in [`Driver::skipped`]; a loss that is no longer a number
 //! ends the run ([`History::diverged_at`]).
 
-use super::history::{History, Measures};
+use super::history::{Checkpoint, History};
 use super::measure;
 use crate::config::{RunConfig, Samples};
 use crate::data::{all_pairs, Dataset, Split};
 use crate::engine::{gpu::GpuError, Engine, StepRecord};
+use crate::model::Params;
 use std::collections::BTreeMap;
 
 /// Where the progress measures of a checkpoint are computed.
@@ -42,8 +48,9 @@ pub enum Action {
     /// Train at most this many steps.
     Train(u32),
     /// Read the hidden activations at the current step: of the training
-    /// inputs, and of `all` when given.
-    Read { train: bool, all: Option<Split> },
+    /// inputs, and of `all` when given; and the parameters and the training
+    /// logits when `params`.
+    Read { train: bool, all: Option<Split>, params: bool },
     /// Measures are outstanding: come back later.
     Wait,
     /// The run is over (finished or diverged) and every measure is in.
@@ -53,7 +60,7 @@ pub enum Action {
 /// What the engine did.
 pub enum Outcome {
     Trained(Vec<StepRecord>),
-    Read { train: Option<Vec<f32>>, all: Option<Vec<f32>> },
+    Read { train: Option<Vec<f32>>, all: Option<Vec<f32>>, params: Option<(Params, Vec<f32>)> },
 }
 
 /// A checkpoint to measure outside the driver (`Measuring::Deferred`).
@@ -62,6 +69,9 @@ pub struct Job {
     pub step: u32,
     pub rows: usize,
     pub activations: Vec<f32>,
+    pub params: Params,
+    /// The training set's logits at `params` (`classes` per row).
+    pub logits: Vec<f32>,
 }
 
 /// Hidden activations kept at one step: on the training inputs and on all p^2.
@@ -84,8 +94,10 @@ pub struct Driver {
     /// Deferred checkpoints sent out and not yet back.
     outstanding: Vec<u32>,
     /// Results back early, waiting for an earlier checkpoint's.
-    arrived: BTreeMap<u32, Result<Measures, String>>,
+    arrived: BTreeMap<u32, Result<Checkpoint, String>>,
     skipped: Vec<String>,
+    /// The parameters at the last checkpoint read, and its step.
+    network: Option<(u32, Params)>,
 }
 
 impl Driver {
@@ -102,6 +114,7 @@ impl Driver {
             outstanding: Vec::new(),
             arrived: BTreeMap::new(),
             skipped: Vec::new(),
+            network: None,
         }
     }
 
@@ -138,6 +151,11 @@ impl Driver {
         &self.skipped
     }
 
+    /// The network at the latest checkpoint read, and that step.
+    pub fn network(&self) -> Option<(u32, &Params)> {
+        self.network.as_ref().map(|(s, p)| (*s, p))
+    }
+
     /// Deferred checkpoints not yet measured.
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()
@@ -164,7 +182,8 @@ impl Driver {
                 Some(s) if self.config().samples == Samples::All => s.clone(),
                 _ => all_pairs(self.config().op, self.config().p),
             });
-            return Action::Read { train: capture || self.config().samples == Samples::Train, all };
+            let train = capture || self.config().samples == Samples::Train;
+            return Action::Read { train, all, params: checkpoint };
         }
         if let Measuring::Deferred(backlog) = self.measuring {
             if self.outstanding.len() >= backlog.max(1) || (stopped && !self.outstanding.is_empty()) {
@@ -193,20 +212,28 @@ impl Driver {
                 self.history.push(&records);
                 None
             }
-            Outcome::Read { train, all } => self.read(train, all),
+            Outcome::Read { train, all, params } => self.read(train, all, params),
         }
     }
 
-    fn read(&mut self, train: Option<Vec<f32>>, all: Option<Vec<f32>>) -> Option<Job> {
+    fn read(
+        &mut self,
+        train: Option<Vec<f32>>,
+        all: Option<Vec<f32>>,
+        params: Option<(Params, Vec<f32>)>,
+    ) -> Option<Job> {
         let step = self.step();
         self.read_at = step;
-        let job = match (&self.samples, self.is_checkpoint(step)) {
-            (Some(s), true) => {
+        if let Some((p, _)) = &params {
+            self.network = Some((step, p.clone()));
+        }
+        let job = match (&self.samples, self.is_checkpoint(step), params) {
+            (Some(s), true, Some((params, logits))) => {
                 let acts = match self.config().samples {
                     Samples::Train => train.as_ref(),
                     Samples::All => all.as_ref(),
                 };
-                acts.map(|a| Job { step, rows: s.len(), activations: a.clone() })
+                acts.map(|a| Job { step, rows: s.len(), activations: a.clone(), params, logits })
             }
             _ => None,
         };
@@ -217,7 +244,11 @@ impl Driver {
         }
         let job = job?;
         if self.measuring == Measuring::Inline {
-            let result = measure::measure(self.config(), job.step, &job.activations, job.rows);
+            let c = self.config();
+            let result = measure::measure(c, job.step, &job.activations, job.rows).and_then(|measures| {
+                let weights = measure::weigh(c, job.step, &job.params, Some(&job.logits), 0)?;
+                Ok(Checkpoint { measures, weights: Some(weights) })
+            });
             self.outstanding.push(job.step);
             self.measured(job.step, result);
             return None;
@@ -228,8 +259,8 @@ impl Driver {
 
     /// A deferred checkpoint's measures (or why there are none); results
     /// enter the history in step order, whatever order they arrive in.
-    /// Returns the measures that entered the history now.
-    pub fn measured(&mut self, step: u32, result: Result<Measures, String>) -> Vec<Measures> {
+    /// Returns the checkpoints that entered the history now.
+    pub fn measured(&mut self, step: u32, result: Result<Checkpoint, String>) -> Vec<Checkpoint> {
         if !self.outstanding.contains(&step) {
             return Vec::new();
         }
@@ -239,9 +270,9 @@ impl Driver {
             let Some(result) = self.arrived.remove(&first) else { break };
             self.outstanding.remove(0);
             match result {
-                Ok(m) => {
-                    self.history.checkpoints.push(m.clone());
-                    entered.push(m);
+                Ok(c) => {
+                    self.history.add_checkpoint(c.clone());
+                    entered.push(c);
                 }
                 Err(e) => self.skipped.push(e),
             }
@@ -277,7 +308,7 @@ pub async fn perform(
             }
             _ => engine.train_steps(*k).await?,
         }),
-        Action::Read { train, all } => Outcome::Read {
+        Action::Read { train, all, params } => Outcome::Read {
             train: match train {
                 true => Some(engine.train_activations().await?),
                 false => None,
@@ -285,6 +316,10 @@ pub async fn perform(
             all: match all {
                 Some(s) => Some(engine.activations(s).await?),
                 None => None,
+            },
+            params: match params {
+                true => Some((engine.params().await?, engine.train_logits().await?)),
+                false => None,
             },
         },
         Action::Wait | Action::Done => return Ok(None),
@@ -326,17 +361,14 @@ mod tests {
         d.apply(Outcome::Trained((from + 1..=from + k).map(|s| rec(s, 1.0)).collect()));
     }
 
-    fn cp(step: u32) -> Measures {
-        Measures {
-            step,
-            synergy: -1.0,
-            redundancy: 1.0,
-            synergy_size: 2,
-            synergy_clusters: vec![0],
-            redundancy_size: 2,
-            sizes: None,
-            labels: vec![0, 1],
-        }
+    fn cp(step: u32) -> Checkpoint {
+        Checkpoint { measures: crate::run::history::Measures::example(step, -1.0), weights: None }
+    }
+
+    /// What the engine read at a checkpoint: train activations and the parameters.
+    fn read(train: Vec<f32>) -> Outcome {
+        let c = config();
+        Outcome::Read { train: Some(train), all: None, params: Some((Params::init(&c).0, vec![0.0; 19 * 7])) }
     }
 
     fn config() -> RunConfig {
@@ -348,10 +380,13 @@ mod tests {
         let mut d = Driver::new(&config(), "test", Measuring::Deferred(1));
         assert_eq!(d.next(32), Action::Train(5));
         trained(&mut d, 5);
-        let Action::Read { train: true, all: None } = d.next(32) else { panic!("{:?}", d.next(32)) };
-        let job = d.apply(Outcome::Read { train: Some(vec![0.0; 4 * 19]), all: None }).expect("a job");
+        let Action::Read { train: true, all: None, params: true } = d.next(32) else { panic!("{:?}", d.next(32)) };
+        let job = d.apply(read(vec![0.0; 4 * 19])).expect("a job");
         // p = 7: 49 pairs, 40 % of them (19) in training.
         assert_eq!((job.step, job.rows, job.activations.len()), (5, 19, 76));
+        // The parameters travel with the job and stay on hand as the latest network.
+        assert_eq!(job.params, Params::init(&config()).0);
+        assert_eq!(d.network().map(|(s, p)| (s, p.theta.len())), Some((5, job.params.theta.len())));
         // The backlog (1) is full until the job's result is back.
         assert_eq!(d.next(32), Action::Wait);
         assert_eq!(d.measured(5, Ok(cp(5))).len(), 1);
@@ -360,7 +395,7 @@ mod tests {
             let k = 5.min(23 - d.step());
             trained(&mut d, k);
             if let Action::Read { .. } = d.next(32) {
-                let job = d.apply(Outcome::Read { train: Some(vec![0.0; 96]), all: None }).unwrap();
+                let job = d.apply(read(vec![0.0; 96])).unwrap();
                 d.measured(job.step, Err(format!("no measures at {}", job.step)));
             }
         }
@@ -379,14 +414,14 @@ mod tests {
         let mut d = Driver::new(&config(), "test", Measuring::Deferred(4));
         for _ in 0..3 {
             trained(&mut d, 5);
-            d.apply(Outcome::Read { train: Some(vec![0.0; 96]), all: None }).unwrap();
+            d.apply(read(vec![0.0; 96])).unwrap();
         }
         assert_eq!(d.outstanding(), 3);
         assert!(d.measured(15, Ok(cp(15))).is_empty());
         assert!(d.measured(10, Ok(cp(10))).is_empty());
         // A result for a step never sent is ignored.
         assert!(d.measured(12, Ok(cp(12))).is_empty());
-        let entered: Vec<u32> = d.measured(5, Ok(cp(5))).iter().map(|m| m.step).collect();
+        let entered: Vec<u32> = d.measured(5, Ok(cp(5))).iter().map(|c| c.measures.step).collect();
         assert_eq!(entered, [5, 10, 15]);
         assert_eq!(d.history().checkpoints.iter().map(|m| m.step).collect::<Vec<_>>(), [5, 10, 15]);
     }
@@ -395,7 +430,7 @@ mod tests {
     fn divergence_ends_the_run_after_outstanding_measures() {
         let mut d = Driver::new(&config(), "test", Measuring::Deferred(2));
         trained(&mut d, 5);
-        d.apply(Outcome::Read { train: Some(vec![0.0; 96]), all: None }).unwrap();
+        d.apply(read(vec![0.0; 96])).unwrap();
         d.apply(Outcome::Trained(vec![rec(6, 1.0), rec(7, f64::NAN), rec(8, 1.0)]));
         assert_eq!(d.history().diverged_at, Some(7));
         assert_eq!(d.next(32), Action::Wait);
@@ -409,9 +444,10 @@ mod tests {
         let mut d = Driver::new(&c, "test", Measuring::Inline).capturing(&[3, 40, 0, 3]);
         assert_eq!(d.next(32), Action::Train(3));
         trained(&mut d, 3);
-        let Action::Read { train: true, all: Some(all) } = d.next(32) else { panic!() };
+        let Action::Read { train: true, all: Some(all), params: false } = d.next(32) else { panic!() };
         assert_eq!(all.len(), 49);
-        assert!(d.apply(Outcome::Read { train: Some(vec![1.0]), all: Some(vec![2.0]) }).is_none());
+        assert!(d.apply(Outcome::Read { train: Some(vec![1.0]), all: Some(vec![2.0]), params: None }).is_none());
+        assert!(d.network().is_none(), "a capture alone reads no parameters");
         assert_eq!(d.next(32), Action::Train(20));
         let (_, caps, _) = d.into_parts();
         assert_eq!(caps.iter().map(|c| (c.step, c.train[0], c.all[0])).collect::<Vec<_>>(), [(3, 1.0, 2.0)]);

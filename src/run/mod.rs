@@ -2,7 +2,7 @@
 //! front end advances (the command line in a loop, the page a few steps per
 //! animation frame), the measures taken at checkpoints, and what is read off
 //! the finished history (phases, the early-synergy prediction, the
-//! synergistic sub-network).
+//! synergistic sub-network), and the probe of a network's answer.
 
 pub mod backend;
 pub mod driver;
@@ -10,6 +10,7 @@ pub mod history;
 pub mod measure;
 pub mod phases;
 pub mod predict;
+pub mod probe;
 pub mod subnet;
 
 pub use backend::Backend;

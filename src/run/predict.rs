@@ -392,7 +392,7 @@ mod tests {
             })
             .collect();
         h.push(&recs);
-        h.checkpoints = steps().iter().zip(syn).map(|(&step, &synergy)| Measures::with_synergy(step, synergy)).collect();
+        h.checkpoints = steps().iter().zip(syn).map(|(&step, &synergy)| Measures::example(step, synergy)).collect();
         h
     }
 

@@ -3,26 +3,58 @@
 //! work never freezes the page while training goes on. One worker, jobs in
 //! order; results carry their run so a reset discards them.
 
+use crate::model::{Params, Shape};
 use crate::run::driver::Job;
-use crate::run::history::Measures;
-use serde_json::Value;
+use crate::run::history::{Checkpoint, Measures, WeightMeasures};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
-/// The worker's entry: one checkpoint from layer-1 activations, as JSON.
+fn js_error(e: impl ToString) -> JsValue {
+    JsValue::from_str(&e.to_string())
+}
+
+/// The worker's first entry: one checkpoint's O-information measures from
+/// layer-1 activations, as JSON.
 #[wasm_bindgen]
 pub fn measure_checkpoint(query: &str, step: u32, activations: &[f32], rows: usize) -> Result<String, JsValue> {
-    let c = crate::url::parse(query).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let cp = crate::run::measure::measure(&c, step, activations, rows).map_err(|e| JsValue::from_str(&e))?;
-    serde_json::to_string(&cp).map_err(|e| JsValue::from_str(&e.to_string()))
+    let c = crate::url::parse(query).map_err(js_error)?;
+    let cp = crate::run::measure::measure(&c, step, activations, rows).map_err(js_error)?;
+    serde_json::to_string(&cp).map_err(js_error)
+}
+
+/// What `measure_weights` returns: the weight measures, with the page's own
+/// parts (the clock, the tuned bars) that the run's JSON leaves out.
+#[derive(Serialize, Deserialize)]
+struct Weighed {
+    weights: WeightMeasures,
+    clock: Vec<(f32, f32)>,
+    tuned: Vec<f32>,
+}
+
+/// The worker's second entry: the weight measures of the parameters
+/// `theta` (W1, W2, b1 as `model::Params` lays them out) whose training
+/// logits are `logits` (the engine's; empty: computed here), as JSON.
+#[wasm_bindgen]
+pub fn measure_weights(query: &str, step: u32, theta: Vec<f32>, logits: &[f32]) -> Result<String, JsValue> {
+    let c = crate::url::parse(query).map_err(js_error)?;
+    let shape = Shape::of(&c);
+    let prm = Params { shape, stride: shape.hidden, theta };
+    if prm.theta.len() != Params::zeros(shape, shape.hidden).theta.len() {
+        return Err(js_error(format!("weights at step {step}: {} numbers for this network", prm.theta.len())));
+    }
+    let logits = (!logits.is_empty()).then_some(logits);
+    let w = crate::run::measure::weigh(&c, step, &prm, logits, 1).map_err(js_error)?;
+    let (clock, tuned) = (w.clock.clone(), w.fourier.tuned.clone());
+    serde_json::to_string(&Weighed { weights: w, clock, tuned }).map_err(js_error)
 }
 
 /// A finished job: its run, and the checkpoint or why there is none.
 pub struct Done {
     pub run: u32,
     pub step: u32,
-    pub result: Result<Measures, String>,
+    pub result: Result<Checkpoint, String>,
 }
 
 /// Starts the worker; `done` runs on the main thread for every result.
@@ -37,41 +69,38 @@ pub fn spawn(done: impl Fn(Done) + 'static) -> Result<Worker, JsValue> {
     Ok(w)
 }
 
-/// Sends one job; the activations' buffer moves to the worker (no copy).
+/// Sends one job; the activations', the weights' and the logits' buffers
+/// move to the worker (no copy).
 pub fn send(w: &Worker, run: u32, query: &str, job: Job) -> Result<(), JsValue> {
     let acts = js_sys::Float32Array::from(job.activations.as_slice());
+    let theta = js_sys::Float32Array::from(job.params.theta.as_slice());
+    let logits = js_sys::Float32Array::from(job.logits.as_slice());
     let msg = js_sys::Array::of5(&run.into(), &query.into(), &job.step.into(), &(job.rows as u32).into(), &acts);
-    w.post_message_with_transfer(&msg, &js_sys::Array::of1(&acts.buffer()))
+    msg.push(&theta);
+    msg.push(&logits);
+    w.post_message_with_transfer(&msg, &js_sys::Array::of3(&acts.buffer(), &theta.buffer(), &logits.buffer()))
 }
 
-/// `[run, step, json]` or `[run, step, null, error]` from worker.js.
+/// `[run, step, measures json, weights json]` or `[run, step, null, error]`
+/// from worker.js. JSON has no NaN: a non-finite measure arrives as null
+/// and is refused here.
 fn parse(data: &JsValue) -> Done {
     let arr: js_sys::Array = data.clone().unchecked_into();
     let run = arr.get(0).as_f64().unwrap_or(-1.0) as u32;
     let step = arr.get(1).as_f64().unwrap_or(-1.0) as u32;
-    let result = match arr.get(2).as_string() {
-        Some(json) => serde_json::from_str::<Value>(&json)
-            .ok()
-            .and_then(|v| checkpoint(&v))
-            .ok_or_else(|| format!("the analysis returned an unreadable checkpoint: {json}")),
-        None => Err(arr.get(3).as_string().unwrap_or_else(|| "the analysis failed".into())),
+    let result = match (arr.get(2).as_string(), arr.get(3).as_string()) {
+        (Some(measures), Some(weights)) => checkpoint(&measures, &weights),
+        _ => Err(arr.get(3).as_string().unwrap_or_else(|| "the analysis failed".into())),
     };
     Done { run, step, result }
 }
 
-/// Reads back what `measure_checkpoint` wrote (JSON has no NaN: a
-/// non-finite measure arrives as null and is refused here).
-fn checkpoint(v: &Value) -> Option<Measures> {
-    let list =
-        |k: &str| -> Option<Vec<usize>> { v[k].as_array()?.iter().map(|x| x.as_u64().map(|n| n as usize)).collect() };
-    Some(Measures {
-        step: v["step"].as_u64()? as u32,
-        synergy: v["synergy"].as_f64()?,
-        redundancy: v["redundancy"].as_f64()?,
-        synergy_size: v["synergy_size"].as_u64()? as usize,
-        synergy_clusters: list("synergy_clusters")?,
-        redundancy_size: v["redundancy_size"].as_u64()? as usize,
-        sizes: serde_json::from_value(v["sizes"].clone()).ok(),
-        labels: list("labels")?,
-    })
+fn checkpoint(measures: &str, weights: &str) -> Result<Checkpoint, String> {
+    let unreadable = |json: &str| format!("the analysis returned an unreadable checkpoint: {json}");
+    let measures: Measures = serde_json::from_str(measures).map_err(|_| unreadable(measures))?;
+    let w: Weighed = serde_json::from_str(weights).map_err(|_| unreadable(weights))?;
+    let mut weights = w.weights;
+    weights.clock = w.clock;
+    weights.fourier.tuned = w.tuned;
+    Ok(Checkpoint { measures, weights: Some(weights) })
 }

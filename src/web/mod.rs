@@ -8,7 +8,8 @@
 //!
 //! One module per job: `settings` (URL, controls, link), `player` (start,
 //! pause, step, reset), `driver` (the run's task and the worker's results),
-//! `view` (metrics, charts, readout), `subnet` (the sub-network experiment),
+//! `view` (metrics, charts, readout), `probe` (ask the network a question),
+//! `subnet` (the sub-network experiment),
 //! `saved` (the last run across reloads), `lesson` (a class's pauses).
 
 mod analyst;
@@ -19,6 +20,7 @@ mod export;
 mod hidpi;
 mod lesson;
 mod player;
+mod probe;
 mod projector;
 mod saved;
 mod settings;
@@ -81,6 +83,7 @@ pub fn main() {
     subnet::wire();
     saved::wire();
     lesson::wire();
+    probe::wire();
     settings::show();
     player::set_state(player::State::Idle);
     saved::restore();

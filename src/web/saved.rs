@@ -7,7 +7,7 @@ use super::dom::{message, metric, on_click, show, text};
 use super::player::{self, State};
 use super::{view, with};
 use crate::run::driver::Driver;
-use crate::run::history::History;
+use crate::run::history::{Checkpoint, History};
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -78,7 +78,11 @@ pub fn restore() {
         }
         with(|a| a.runs.driver = Driver::finished(h));
         let (last_record, checkpoint) = with(|a| {
-            (a.runs.driver.history().steps.last().copied(), a.runs.driver.history().checkpoints.last().cloned())
+            let h = a.runs.driver.history();
+            let last = h.checkpoints.len().checked_sub(1);
+            let checkpoint =
+                last.map(|i| Checkpoint { measures: h.checkpoints[i].clone(), weights: h.weights_at(i).cloned() });
+            (h.steps.last().copied(), checkpoint)
         });
         if let Some(r) = last_record {
             view::publish(&r);

@@ -218,6 +218,9 @@ fn teaching(c: &RunConfig) {
     let train = (c.frac * 100.0 * 10.0).round() / 10.0;
     text("teach-frac", &format!("{train} %"));
     text("teach-test", &format!("{} %", ((100.0 - train) * 10.0).round() / 10.0));
+    // What the Fourier measures mean for this operation (nothing to add for addition).
+    let caveat = crate::charts::fourier_caveat(c.op).map_or(String::new(), |w| format!("For {w}."));
+    text("fourier-note", &caveat);
 }
 
 /// The address bar and the link box show `query`.

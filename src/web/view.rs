@@ -9,7 +9,7 @@ pub use crate::charts::number;
 use crate::charts::{Chart, Frame, StepAt};
 use crate::config::RunConfig;
 use crate::engine::StepRecord;
-use crate::run::history::{History, Measures};
+use crate::run::history::{Checkpoint, History};
 use crate::run::phases;
 use crate::url;
 use plotters::coord::Shift;
@@ -19,7 +19,7 @@ use web_sys::{HtmlCanvasElement, MouseEvent};
 /// Points per curve at most: enough for a smooth line at any canvas width.
 const POINTS: usize = 500;
 /// Bit per chart in `View::dirty`.
-pub const ALL_CHARTS: u8 = 0b11111;
+pub const ALL_CHARTS: u8 = 0xFF;
 /// The charts drawn from every step (the others from checkpoints).
 pub const STEP_CHARTS: u8 = 0b00011;
 
@@ -103,9 +103,14 @@ pub fn clear() {
         "grok_step",
         "phase",
         "seeds",
+        "weight_norm",
+        "key_fraction",
+        "restricted_loss",
+        "excluded_loss",
     ] {
         metric(m, "");
     }
+    super::probe::answer();
 }
 
 /// Plain numbers in the metrics (the tests read them); words around them in index.html.
@@ -125,8 +130,10 @@ pub fn publish(r: &StepRecord) {
     }
 }
 
-/// A measured checkpoint into the metrics, the phase and the prediction.
-pub fn publish_measures(cp: &Measures) {
+/// A measured checkpoint into the metrics, the phase, the prediction and
+/// the probe (whose network is now this checkpoint's).
+pub fn publish_measures(c: &Checkpoint) {
+    let cp = &c.measures;
     let (phase, prediction) = with(|a| {
         // Every step chart shows the phase bands too.
         a.view.dirty = ALL_CHARTS;
@@ -139,6 +146,13 @@ pub fn publish_measures(cp: &Measures) {
     metric("synergy_size", &cp.synergy_size.to_string());
     metric("phase", phase);
     text("prediction", &prediction);
+    if let Some(w) = &c.weights {
+        metric("weight_norm", &number(w.weight_norm.total));
+        metric("key_fraction", &format!("{:.4}", w.fourier.key_fraction));
+        metric("restricted_loss", &number(w.restricted_loss));
+        metric("excluded_loss", &number(w.excluded_loss));
+    }
+    super::probe::answer();
 }
 
 /// The values at the step under the pointer, and a cursor on every chart.
@@ -171,7 +185,8 @@ fn readout(h: &History, step: u32) -> Option<String> {
     if let Some(p) = phases::phase_at(&phases::phases_of(h), step) {
         line += &format!("; phase: {}", p.name());
     }
-    if let Some(cp) = h.checkpoints.iter().rev().find(|cp| cp.step <= step) {
+    if let Some(i) = h.checkpoints.iter().rposition(|cp| cp.step <= step) {
+        let cp = &h.checkpoints[i];
         line += &format!(
             "; at step {}: synergy {} bits (O-information, negative = synergy), redundancy {} bits, synergistic sub-network {} neurons",
             cp.step,
@@ -179,6 +194,16 @@ fn readout(h: &History, step: u32) -> Option<String> {
             number(cp.redundancy),
             cp.synergy_size
         );
+        if let Some(w) = h.weights_at(i) {
+            line += &format!(
+                ", weight norm {}, Fourier sparsity {:.3}, key fraction {:.3}, restricted loss {}, excluded loss {}",
+                number(w.weight_norm.total),
+                w.fourier.gini,
+                w.fourier.key_fraction,
+                number(w.restricted_loss),
+                number(w.excluded_loss)
+            );
+        }
     }
     Some(line)
 }

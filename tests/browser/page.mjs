@@ -20,6 +20,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', hea
 
 let passed = 0, failed = 0;
 const timings = {};
+let checkpointMs;
 async function check(name, body, viewport = { width: 1280, height: 720 }, options = {}) {
   const context = await browser.newContext({ viewport, acceptDownloads: true, ...options });
   const page = await context.newPage();
@@ -111,7 +112,7 @@ await check('paper-size-run-on-the-cpu', async (page) => {
   assert(run.engine === 'cpu' && Number(run.step) === 150, JSON.stringify(run));
   assert(Number(run.train_acc) >= 0.97, `train accuracy ${run.train_acc}`);
   const ink = await painted(page);
-  assert(ink.length === 5, `${ink.length} charts`);
+  assert(ink.length === 8, `${ink.length} charts`);
   for (const c of ink) assert(c.ink > 0.02, `${c.id} looks blank (${(100 * c.ink).toFixed(1)} % ink)`);
   assert(Number.isFinite(Number(run.synergy)) && Number.isFinite(Number(run.redundancy)), `measures ${run.synergy} ${run.redundancy}`);
   assert(Number(run.synergy_size) > 0, `sub-network ${run.synergy_size}`);
@@ -141,6 +142,66 @@ await check('a-class-watches-it-grok', async (page) => {
   await page.mouse.move(box.x + box.width * 0.86, box.y + box.height * 0.5);
   await page.waitForFunction(() => document.getElementById('readout').textContent.includes('synergy'));
   await page.screenshot({ path: `${artifacts}/grokking-run-scrubbed.png` });
+  const readout = await page.textContent('#readout');
+  assert(/key fraction [\d.]+, restricted loss/.test(readout), `the readout has the weight measures: ${readout}`);
+  await page.mouse.move(0, 0);
+  // Nanda et al.'s signature after grokking: the neurons on their frequencies,
+  // the clock's part of the logits alone explains the answers, the rest cannot.
+  const keyFraction = Number(await metric(page, 'key_fraction'));
+  const [restricted, excluded] = [Number(await metric(page, 'restricted_loss')), Number(await metric(page, 'excluded_loss'))];
+  assert(keyFraction > 0.5, `key fraction ${keyFraction}`);
+  assert(restricted < 0.5 && excluded > 2, `restricted ${restricted}, excluded ${excluded}`);
+  const clock = await page.textContent('#summary-clock');
+  assert(clock.includes('on a circle') && !clock.includes('not yet'), clock);
+  // The probe: the grokked network's answer to a question, right and sure.
+  await page.fill('#probe-a', '50');
+  await page.fill('#probe-b', '60');
+  await page.waitForFunction(() => document.querySelector('[data-metric="probe_answer"]').textContent === '13');
+  assert((await metric(page, 'probe_right')) === 'true', await page.textContent('#probe-verdict'));
+  assert(Number(await metric(page, 'probe_confidence')) > 0.5, await page.textContent('#probe-verdict'));
+  // A question outside Z_p is refused in words, never answered.
+  await page.fill('#probe-b', '<b>97</b>');
+  await page.waitForFunction(() => document.getElementById('probe-verdict').textContent.includes('whole number'));
+  assert((await metric(page, 'probe_answer')) === '' && (await page.$$('#probe-verdict b')).length === 0, 'no answer, no HTML');
+  await page.fill('#probe-b', '97');
+  await page.waitForFunction(() => document.getElementById('probe-verdict').textContent.includes('from 0 to 96'));
+  // The clock after grokking, on the whole screen as a class sees it.
+  await page.click('#enlarge-clock');
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: `${artifacts}/clock-after-grokking.png` });
+  await page.keyboard.press('Escape');
+});
+
+await check('weight-measures-cost-beside-the-analysis', async (page) => {
+  // One paper-sized checkpoint in wasm (the worker's two entry points), on
+  // the same seeded inputs: the weight measures must cost less than the
+  // O-information analysis. Speed is reported, not asserted (BENCHMARKS.md).
+  await page.goto(base);
+  await page.waitForFunction(() => window.grokscope !== undefined);
+  const ms = await page.evaluate(() => {
+    let seed = 7;
+    const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    // The costliest case, a grokked embedding: neuron j a wave of frequency
+    // 1 + j % 48 in a and in b (every frequency key), the rest random.
+    const theta = Float32Array.from({ length: (3 * 97 + 1) * 250 }, (_, i) => {
+      const [x, j] = [Math.floor(i / 250), i % 250];
+      return x < 194 ? Math.cos(2 * Math.PI * (1 + j % 48) * (x % 97) / 97 + j) : (rand() - 0.5) * 0.2;
+    });
+    const acts = Float32Array.from({ length: 3763 * 250 }, () => Math.max(0, rand() - 0.5));
+    // The engine's training logits, as the worker receives them.
+    const logits = Float32Array.from({ length: 3763 * 97 }, () => rand() * 4);
+    const median = (f) => {
+      const t = [];
+      for (let i = 0; i < 5; i++) { const t0 = performance.now(); f(); t.push(performance.now() - t0); }
+      return t.sort((a, b) => a - b)[2];
+    };
+    return {
+      analysis: median(() => window.grokscope.measure_checkpoint('preset=wd2', 5, acts, 3763)),
+      weights: median(() => window.grokscope.measure_weights('preset=wd2', 5, theta, logits)),
+    };
+  });
+  assert(ms.analysis > 0 && ms.weights > 0, JSON.stringify(ms));
+  checkpointMs = ms;
 });
 
 await check('same-split-and-init-as-native', async (page) => {
@@ -350,6 +411,9 @@ await classChecks({ check, assert, base, artifacts, metric, state, finish, runTo
 await browser.close();
 for (const [k, r] of Object.entries(timings)) {
   console.log(`speed ${k}: first step ${r.firstStepMs} ms after navigation, ${r.rate} steps/s${r.frameGap ? `, longest frame gap ${r.frameGap.toFixed(0)} ms` : ''}`);
+}
+if (checkpointMs) {
+  console.log(`speed one paper-sized checkpoint in wasm: O-information analysis ${checkpointMs.analysis.toFixed(1)} ms, weight measures ${checkpointMs.weights.toFixed(1)} ms`);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -33,7 +33,8 @@ pub enum Buf {
     V,
     /// Layer-1 activations of the training set.
     HTrain,
-    /// Logits of the last forward pass (train or test).
+    /// Logits of the training set (the test pass has a buffer of its own),
+    /// for the current parameters like `HTrain`.
     Logits,
     DLogits,
     Dh,
@@ -89,6 +90,7 @@ struct Buffers {
     h_train: wgpu::Buffer,
     h_test: wgpu::Buffer,
     logits: wgpu::Buffer,
+    logits_test: wgpu::Buffer,
     dlogits: wgpu::Buffer,
     dh: wgpu::Buffer,
     gw2_partial: wgpu::Buffer,
@@ -118,7 +120,8 @@ impl Buffers {
             csr_index: g.storage("csr_index", &u32s(&index)),
             h_train: g.zeros("h_train", n_tr * h),
             h_test: g.zeros("h_test", n_te * h),
-            logits: g.zeros("logits", n_tr.max(n_te) * classes),
+            logits: g.zeros("logits", n_tr * classes),
+            logits_test: g.zeros("logits_test", n_te * classes),
             dlogits: g.zeros("dlogits", n_tr * classes),
             dh: g.zeros("dh", n_tr * h),
             gw2_partial: g.zeros("gw2_partial", d.splits as usize * classes * h),
@@ -166,9 +169,9 @@ impl Kernels {
 /// The forward pass over one split: layer 1, logits, cross-entropy (with
 /// its gradient for training), and the sums into the step's metrics slot.
 fn forward(g: &Gpu, k: &Kernels, b: &Buffers, d: Dims, train: bool) -> Vec<Dispatch> {
-    let (what, samples, h, rows) = match train {
-        true => ("train", &b.train_samples, &b.h_train, d.n_train),
-        false => ("test", &b.test_samples, &b.h_test, d.n_test),
+    let (what, samples, h, out, rows) = match train {
+        true => ("train", &b.train_samples, &b.h_train, &b.logits, d.n_train),
+        false => ("test", &b.test_samples, &b.h_test, &b.logits_test, d.n_test),
     };
     let hidden = HiddenArgs { rows, hidden: d.hidden, p: d.p, b1_offset: d.b1_offset };
     let logits = MatmulArgs {
@@ -195,8 +198,8 @@ fn forward(g: &Gpu, k: &Kernels, b: &Buffers, d: Dims, train: bool) -> Vec<Dispa
     let reduce = ReduceArgs { rows, base: if train { 0 } else { 2 }, ..Default::default() };
     [
         k.hidden.dispatch(g, what, &hidden, &[&b.theta, samples, h]),
-        k.matmul.dispatch(g, &format!("logits {what}"), &logits, &[h, &b.theta, &b.logits, h]),
-        k.softmax_xent.dispatch(g, what, &xent, &[&b.logits, samples, &b.dlogits, &b.row_stats]),
+        k.matmul.dispatch(g, &format!("logits {what}"), &logits, &[h, &b.theta, out, h]),
+        k.softmax_xent.dispatch(g, what, &xent, &[out, samples, &b.dlogits, &b.row_stats]),
         k.reduce.dispatch(g, what, &reduce, &[&b.adam_scalars, &b.row_stats, &b.metrics]),
     ]
     .concat()
