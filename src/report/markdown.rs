@@ -378,7 +378,17 @@ impl Report<'_> {
         } else {
             "the claim of section 6 held only in part: some grokking runs were not called before test accuracy reached 10 %"
         };
-        writeln!(w, "\n**{right} of {} scored runs right**; {in_time} of {} grokking runs called in time: {verdict}.\n", scored.len(), grokkers.len()).unwrap();
+        writeln!(w, "\n**{right} of {} scored runs right**; {in_time} of {} grokking runs called in time: {verdict}.", scored.len(), grokkers.len()).unwrap();
+        // The hard cases: runs that memorise and never grok, where only the
+        // synergy can say "no".
+        let hard: Vec<&&Run> = scored.iter().filter(|r| r.memorised.is_some() && r.grokked.is_none()).collect();
+        let fooled = hard.iter().filter(|r| r.prediction.groks).count();
+        let experiments = {
+            let mut names: Vec<&str> = hard.iter().map(|r| r.preset).collect();
+            names.dedup();
+            names.join(", ")
+        };
+        writeln!(w, "Runs that memorise and never grok ({}), where only the synergy can say \"no\": {fooled} of {} called \"grok\".{}\n", if experiments.is_empty() { "none" } else { &experiments }, hard.len(), if rule.min_drop == 0.0 { " The fitted rule asks for no fall after the synergy's maximum: it fires on a rise of synergy after memorisation, not on a peak." } else { "" }).unwrap();
         writeln!(w, "| experiment | seed | predicted | decided by | made at step | test acc then | grokked | peak rise / drop / bits / train acc | message |\n|---|---|---|---|---|---|---|---|---|").unwrap();
         for run in runs {
             let p = &run.prediction;

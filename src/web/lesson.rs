@@ -34,8 +34,9 @@ impl Moment {
                  examples by heart, not the rule; what do you expect next?"
             }
             Moment::SynergyPeak => {
-                "Synergy peak: the neurons have begun to work as teams, and from that the page predicts \
-                 grokking before test accuracy has moved."
+                "Synergy rising: after memorising, the neurons have begun to work as teams; the page now \
+                 predicts grokking before test accuracy has moved (in the paper's runs this came before every \
+                 grokking, but also in a run that never groks)."
             }
             Moment::Grokked => {
                 "Grokked: test accuracy has reached 95 %, so the network now answers pairs it never trained on: \
