@@ -152,9 +152,15 @@ fn union_search_equals_direct_search() {
             let mut lowest = f64::INFINITY;
             for mask in 1u32..1 << sizes.len() {
                 if mask.count_ones() as usize == i + 2 {
-                    let idx: Vec<usize> =
-                        (0..sizes.len()).filter(|t| mask >> t & 1 == 1).flat_map(|t| groups[t].iter().copied()).collect();
-                    let sub: Vec<f64> = idx.iter().flat_map(|&a| idx.iter().map(move |&b| (a, b))).map(|(a, b)| cov[a * n + b]).collect();
+                    let idx: Vec<usize> = (0..sizes.len())
+                        .filter(|t| mask >> t & 1 == 1)
+                        .flat_map(|t| groups[t].iter().copied())
+                        .collect();
+                    let sub: Vec<f64> = idx
+                        .iter()
+                        .flat_map(|&a| idx.iter().map(move |&b| (a, b)))
+                        .map(|(a, b)| cov[a * n + b])
+                        .collect();
                     lowest = lowest.min(oinfo::oinfo_bits(&sub, idx.len(), s, false).unwrap());
                 }
             }

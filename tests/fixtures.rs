@@ -107,7 +107,13 @@ fn full_pipeline_matches_reference() {
         let (x, s, n) = matrix(&f);
         let k = f["clusters"].as_u64().unwrap() as usize;
         for mode in [Mode::Union, Mode::Mean] {
-            let settings = AnalysisSettings { clusters: k, mode, ties: Ties::Stable, size: SizeRule::Multiplet, ..Default::default() };
+            let settings = AnalysisSettings {
+                clusters: k,
+                mode,
+                ties: Ties::Stable,
+                size: SizeRule::Multiplet,
+                ..Default::default()
+            };
             let a = analysis::analyze(&x, s, n, &settings).unwrap();
             assert_eq!(a.labels, usizes(&f["labels"]), "{name}");
             let r = &f["results"][mode.name()];

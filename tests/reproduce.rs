@@ -225,7 +225,11 @@ fn the_paper_takes_the_multiplet_from_the_emergence_band() {
         .map(|i| {
             let s = i * 10;
             let t = (s as f64).ln();
-            let synergy = if s <= 300 { -0.5 * (t - 10f64.ln()) / (300f64.ln() - 10f64.ln()) } else { -0.5 + 0.3 * ((s - 300) as f64 / 3700.0) };
+            let synergy = if s <= 300 {
+                -0.5 * (t - 10f64.ln()) / (300f64.ln() - 10f64.ln())
+            } else {
+                -0.5 + 0.3 * ((s - 300) as f64 / 3700.0)
+            };
             Measures {
                 step: s,
                 synergy: if s == 3000 { -0.9 } else { synergy },

@@ -532,9 +532,10 @@ pub fn analyze<T: Copy + Into<f64> + Sync>(
         _ => found.synergy.clone(),
     };
     let sizes = union.as_ref().map(|u| {
-        let per_neuron = u.synergy_by_size.iter().min_by(|a, b| {
-            (a.bits / a.neurons.max(1) as f64).total_cmp(&(b.bits / b.neurons.max(1) as f64))
-        });
+        let per_neuron = u
+            .synergy_by_size
+            .iter()
+            .min_by(|a, b| (a.bits / a.neurons.max(1) as f64).total_cmp(&(b.bits / b.neurons.max(1) as f64)));
         Sizes {
             multiplet: found.synergy.neurons,
             union: u.synergy.neurons,

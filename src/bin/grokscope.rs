@@ -202,14 +202,16 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
 }
 
 fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {
-    use lexopt::Arg::*;
     use grokscope::run::subnet::Pick;
+    use lexopt::Arg::*;
     let (mut query, mut pick, mut silence, mut out, mut backend, mut threads) =
         (None, Pick::Emergence, false, String::from("."), Backend::Auto, 0usize);
     while let Some(arg) = args.next().map_err(|e| e.to_string())? {
         match arg {
             Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
-            Long("step") => pick = Pick::Step(value(&mut args)?.parse().map_err(|_| "--step: expected a whole number")?),
+            Long("step") => {
+                pick = Pick::Step(value(&mut args)?.parse().map_err(|_| "--step: expected a whole number")?)
+            }
             Long("at") => {
                 pick = match value(&mut args)?.as_str() {
                     "emergence" => Pick::Emergence,

@@ -102,7 +102,13 @@ pub fn train(
 }
 
 /// Section 7 for a trained run.
-pub fn subnetwork(full: History, pick: Pick, silence: bool, gpu: Option<&Gpu>, threads: usize) -> Result<Subnetwork, String> {
+pub fn subnetwork(
+    full: History,
+    pick: Pick,
+    silence: bool,
+    gpu: Option<&Gpu>,
+    threads: usize,
+) -> Result<Subnetwork, String> {
     pollster::block_on(subnet::experiment(full, pick, silence, opener(gpu, threads)))
 }
 
@@ -139,7 +145,12 @@ fn config(o: &Options, over: &str, preset: &str, seed: u64) -> Result<crate::con
 }
 
 /// Trains `c` again without measures, keeping the activations at `capture`.
-fn replay(c: &crate::config::RunConfig, gpu: Option<&Gpu>, threads: usize, capture: &[u32]) -> Result<Vec<Capture>, String> {
+fn replay(
+    c: &crate::config::RunConfig,
+    gpu: Option<&Gpu>,
+    threads: usize,
+    capture: &[u32],
+) -> Result<Vec<Capture>, String> {
     let mut engine = opener(gpu, threads)(c, None).map_err(|e| e.to_string())?;
     let driver = Driver::new(c, &engine.describe(), Measuring::Off).capturing(capture);
     let done = pollster::block_on(finish(driver, &mut engine, engine::gpu::MAX_BATCH / 2, |_| {}));
@@ -271,7 +282,8 @@ pub fn splits(o: &Options, over: &str, runs: &[Run], gpu: Option<&Gpu>) -> Resul
                 None => train(&c, gpu, o.threads, &[], |_| {})?.0,
             };
             let file = o.out.join("runs").join(format!("{name}_seed0.json"));
-            std::fs::write(&file, crate::run::to_json(&h)).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            std::fs::write(&file, crate::run::to_json(&h))
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             if !o.quiet {
                 let g = super::markdown::fmt_step(h.grokked_at());
                 eprintln!("{preset} split {split_seed}: grokked {g} ({:.0} s)", t.elapsed().as_secs_f64());

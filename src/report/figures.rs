@@ -85,6 +85,8 @@ where
 pub struct Figures {
     pub overview: Vec<(String, String)>,
     pub per_config: Vec<(&'static str, Vec<(String, String)>)>,
+    /// The sub-network size rules compared, per experiment that recorded them.
+    pub sizes: Vec<(String, String)>,
 }
 
 /// (file relative to the report, title) of each figure written.
@@ -108,7 +110,51 @@ pub fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
             per_config.push((p, experiment_figures(dir, p, &rs)?));
         }
     }
-    Ok(Figures { overview, per_config })
+    Ok(Figures { overview, per_config, sizes: size_rules(dir, runs, step_max)? })
+}
+
+/// Per experiment whose checkpoints recorded every size rule: each rule's
+/// sub-network size as a fraction of the neurons, mean and min-max over seeds.
+fn size_rules(dir: &Path, runs: &[Run], step_max: f64) -> Result<Written, String> {
+    type Rule = fn(&crate::analysis::Sizes) -> usize;
+    let rules: [(&str, Rule); 3] = [
+        ("multiplet (paper's text)", |s| s.multiplet),
+        ("union (default)", |s| s.union),
+        ("per neuron", |s| s.per_neuron),
+    ];
+    let mut out = Vec::new();
+    for p in super::references::experiments() {
+        let rs: Vec<&Run> =
+            runs_of(runs, p).into_iter().filter(|r| r.history.checkpoints.iter().any(|c| c.sizes.is_some())).collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let curves: Vec<_> = rules
+            .iter()
+            .zip(PALETTE)
+            .map(|(&(name, rule), colour)| {
+                let per_run: Vec<Vec<(u32, f64)>> = rs
+                    .iter()
+                    .map(|r| {
+                        let n = r.history.config.hidden as f64;
+                        r.history
+                            .checkpoints
+                            .iter()
+                            .filter_map(|c| c.sizes.as_ref().map(|s| (c.step, rule(s) as f64 / n)))
+                            .collect()
+                    })
+                    .collect();
+                of_runs(name, colour, &per_run, POINTS)
+            })
+            .collect();
+        let title = format!("{p}: synergistic sub-network size by rule (fraction of the neurons)");
+        let file = format!("sizes_{p}.svg");
+        svg_file(&dir.join(&file), SIZE, |a| {
+            rc::sweep_chart(a, (&title, "fraction of neurons"), step_max, curves, 0.0..1.05)
+        })?;
+        out.push((format!("fig/{file}"), title));
+    }
+    Ok(out)
 }
 
 /// The presets of one sweep (weight decay, alpha) and every run.

@@ -71,7 +71,9 @@ fn expected_order(preset: &str) -> Option<&'static [Phase]> {
 fn follows_paper(r: &Run) -> bool {
     let got: Vec<Phase> = r.phases.iter().map(|b| b.phase).collect();
     expected_order(r.preset).is_some_and(|want| {
-        got == want || (r.preset == "wd0.1" && got.split_last().is_some_and(|(l, rest)| *l == Phase::Finalising && rest == want))
+        got == want
+            || (r.preset == "wd0.1"
+                && got.split_last().is_some_and(|(l, rest)| *l == Phase::Finalising && rest == want))
     })
 }
 
@@ -104,6 +106,7 @@ impl Report<'_> {
         self.figures(&mut r);
         self.spread(&mut r);
         self.sizes(&mut r);
+        self.size_figures(&mut r);
         self.phases(&mut r);
         self.prediction(&mut r);
         r.push_str(&super::leads::section(self.runs));
@@ -153,8 +156,12 @@ impl Report<'_> {
     fn claims(&self, w: &mut String) {
         writeln!(w, "\n## Claims of the paper\n").unwrap();
         writeln!(w, "| claim | verdict | evidence |\n|---|---|---|").unwrap();
-        let evidence =
-            claims::Evidence { runs: self.runs, subnets: self.subnets, splits: self.splits, paper_size: self.paper_size() };
+        let evidence = claims::Evidence {
+            runs: self.runs,
+            subnets: self.subnets,
+            splits: self.splits,
+            paper_size: self.paper_size(),
+        };
         for (claim, verdict) in claims::judge_all(&evidence) {
             writeln!(w, "| {claim} | **{}** | {} |", verdict.word(), verdict.evidence).unwrap();
         }
@@ -249,7 +256,11 @@ impl Report<'_> {
                 w,
                 "| {} | {} | {} | {} | {vs} |",
                 s.preset,
-                if seeds.is_empty() { "never".into() } else { seeds.iter().map(u32::to_string).collect::<Vec<_>>().join(" ") },
+                if seeds.is_empty() {
+                    "never".into()
+                } else {
+                    seeds.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+                },
                 splits.join(", "),
                 refr.grokked.text(),
             )
@@ -268,8 +279,11 @@ impl Report<'_> {
         writeln!(w, "Every checkpoint records the sub-network's size by each rule (`docs/METHOD.md`): the paper's text read literally (the neurons of the `mean`-mode multiplet whose O-information is the synergy), the authors' code (the `union`-mode minimum, each cluster entering with all its neurons: this project's default), and the union-mode multiplet with the lowest O-information per neuron. A size that tells a story moves: it takes many values, is rarely the whole network, and differs between memorisation and after grokking. Medians over each experiment's runs.\n").unwrap();
         writeln!(w, "| experiment | rule | distinct sizes per run | checkpoints at ≥ 98 % of the neurons | median size, memorised to grokked | median size after grokking |\n|---|---|---|---|---|---|").unwrap();
         type Rule = fn(&crate::analysis::Sizes) -> usize;
-        let rules: [(&str, Rule); 3] =
-            [("multiplet (paper's text)", |s| s.multiplet), ("union (default)", |s| s.union), ("per neuron", |s| s.per_neuron)];
+        let rules: [(&str, Rule); 3] = [
+            ("multiplet (paper's text)", |s| s.multiplet),
+            ("union (default)", |s| s.union),
+            ("per neuron", |s| s.per_neuron),
+        ];
         let mut presets: Vec<&str> = recorded.iter().map(|r| r.preset).collect();
         presets.dedup();
         for p in presets {
@@ -278,13 +292,19 @@ impl Report<'_> {
                 let (mut distinct, mut full, mut before, mut after) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
                 for r in &rs {
                     let hidden = r.history.config.hidden as f64;
-                    let sizes: Vec<(u32, usize)> =
-                        r.history.checkpoints.iter().filter_map(|c| c.sizes.as_ref().map(|s| (c.step, rule(s)))).collect();
+                    let sizes: Vec<(u32, usize)> = r
+                        .history
+                        .checkpoints
+                        .iter()
+                        .filter_map(|c| c.sizes.as_ref().map(|s| (c.step, rule(s))))
+                        .collect();
                     let mut values: Vec<usize> = sizes.iter().map(|s| s.1).collect();
                     values.sort_unstable();
                     values.dedup();
                     distinct.push(values.len() as f64);
-                    full.push(sizes.iter().filter(|s| s.1 as f64 >= 0.98 * hidden).count() as f64 / sizes.len().max(1) as f64);
+                    full.push(
+                        sizes.iter().filter(|s| s.1 as f64 >= 0.98 * hidden).count() as f64 / sizes.len().max(1) as f64,
+                    );
                     let (m, g) = (r.memorised.unwrap_or(u32::MAX), r.grokked.unwrap_or(u32::MAX));
                     before.extend(sizes.iter().filter(|s| s.0 >= m && s.0 < g).map(|s| s.1 as f64));
                     after.extend(sizes.iter().filter(|s| s.0 >= g).map(|s| s.1 as f64));
@@ -302,19 +322,37 @@ impl Report<'_> {
         }
     }
 
+    /// The size rules' figures, after their table.
+    fn size_figures(&self, w: &mut String) {
+        for (file, title) in &self.figures.sizes {
+            writeln!(w, "\n![{title}]({file})").unwrap();
+        }
+    }
+
     fn phases(&self, w: &mut String) {
         let runs = self.runs;
         writeln!(w, "\n## Phases (section 5)\n").unwrap();
         writeln!(w, "Labelled by `grokscope::run::phases` (module documentation): slopes of the normalised synergy, redundancy, sub-network size and log test loss on a log-step grid (rising/falling beyond {} per e-fold of steps), with the accuracies the paper's descriptions name (feature learning before memorisation, decoupling while test accuracy rises beyond {} per e-fold, finalising once it has converged at 95 %), scored against each phase's description, then the best label sequence in the paper's order (feature learning → emergence → [divergence → delayed emergence] → decoupling → finalising), {} points of evidence per change of phase.\n", phases::TAU, phases::TAU_ACC, phases::SWITCH_COST).unwrap();
-        writeln!(w, "| experiment | seed | grokked | phases (steps) | follows the paper's order |\n|---|---|---|---|---|").unwrap();
+        writeln!(
+            w,
+            "| experiment | seed | grokked | phases (steps) | follows the paper's order |\n|---|---|---|---|---|"
+        )
+        .unwrap();
         for run in runs {
             let order = match expected_order(run.preset) {
                 Some(_) if follows_paper(run) => "yes",
                 Some(_) => "no",
                 None => "-",
             };
-            writeln!(w, "| {} | {} | {} | {} | {order} |", run.preset, run.seed, fmt_step(run.grokked), phase_text(&run.phases))
-                .unwrap();
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {order} |",
+                run.preset,
+                run.seed,
+                fmt_step(run.grokked),
+                phase_text(&run.phases)
+            )
+            .unwrap();
         }
         writeln!(w, "\nThe paper's order: wd 2 and alpha 8 feature learning → emergence → decoupling → finalising; wd 0.1 feature learning → emergence → divergence → delayed emergence → decoupling (→ finalising).\n").unwrap();
         for p in ["wd2", "wd0.1", "alpha8"] {
@@ -378,7 +416,13 @@ impl Report<'_> {
         } else {
             "the claim of section 6 held only in part: some grokking runs were not called before test accuracy reached 10 %"
         };
-        writeln!(w, "\n**{right} of {} scored runs right**; {in_time} of {} grokking runs called in time: {verdict}.", scored.len(), grokkers.len()).unwrap();
+        writeln!(
+            w,
+            "\n**{right} of {} scored runs right**; {in_time} of {} grokking runs called in time: {verdict}.",
+            scored.len(),
+            grokkers.len()
+        )
+        .unwrap();
         // The hard cases: runs that memorise and never grok, where only the
         // synergy can say "no".
         let hard: Vec<&&Run> = scored.iter().filter(|r| r.memorised.is_some() && r.grokked.is_none()).collect();
@@ -442,7 +486,11 @@ impl Report<'_> {
         }
         for (name, s) in self.subnets {
             let seed = s.full.config.seed;
-            writeln!(w, "\n![test accuracy of the sub-networks, {name} seed {seed}](fig/subnetwork_{name}_seed{seed}.svg)").unwrap();
+            writeln!(
+                w,
+                "\n![test accuracy of the sub-networks, {name} seed {seed}](fig/subnetwork_{name}_seed{seed}.svg)"
+            )
+            .unwrap();
         }
     }
 

@@ -120,7 +120,10 @@ struct Prefix {
 
 impl Rule {
     fn holds(&self, q: &Prefix) -> bool {
-        q.rise >= self.min_rise && q.drop >= self.min_drop && q.train_acc >= self.min_train_acc && q.bits >= self.min_bits
+        q.rise >= self.min_rise
+            && q.drop >= self.min_drop
+            && q.train_acc >= self.min_train_acc
+            && q.bits >= self.min_bits
     }
 }
 
@@ -190,7 +193,10 @@ fn verdict(q: Option<&Prefix>, steps: &[u32], upto: u32, rule: &Rule) -> Predict
     p.message = if p.groks {
         format!("synergy peak at step {at}: grokking likely")
     } else if q.train_acc < rule.min_train_acc {
-        format!("synergy highest at step {at}, before memorisation (train accuracy {:.2}): grokking not indicated", q.train_acc)
+        format!(
+            "synergy highest at step {at}, before memorisation (train accuracy {:.2}): grokking not indicated",
+            q.train_acc
+        )
     } else if q.rise < rule.min_rise {
         format!("no synergy peak by step {upto}: synergy has not risen (grokking not indicated yet)")
     } else if q.bits < rule.min_bits {

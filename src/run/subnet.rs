@@ -55,7 +55,12 @@ pub fn pick_checkpoint(h: &History, pick: Pick) -> Result<(&Measures, String), S
                 let Some(b) = bands.iter().find(|b| b.phase == phase) else { continue };
                 let inside = h.checkpoints.iter().filter(|c| (b.from_step..=b.to_step).contains(&c.step));
                 if let Some(cp) = most_synergistic(inside) {
-                    let why = format!("the most synergistic checkpoint of the {} band ({}-{})", phase.name(), b.from_step, b.to_step);
+                    let why = format!(
+                        "the most synergistic checkpoint of the {} band ({}-{})",
+                        phase.name(),
+                        b.from_step,
+                        b.to_step
+                    );
                     return Ok((cp, why));
                 }
             }
@@ -182,4 +187,3 @@ pub async fn experiment(
 /// What [`Subnetwork::holds`] asks of a sub-network, stated once for the
 /// report and the page.
 pub const CLAIM: &str = "the synergistic sub-network alone reaches 95 % test accuracy, no later than its inverse";
-
