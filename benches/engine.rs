@@ -7,8 +7,8 @@
 use grokscope::config::RunConfig;
 use grokscope::data::Dataset;
 use grokscope::engine::cpu::CpuEngine;
-use grokscope::engine::gpu::{Gpu, GpuEngine};
-use grokscope::engine::Hyper;
+use grokscope::engine::gpu::{Gpu, GpuEngine, Model, MAX_BATCH};
+use grokscope::engine::{Hyper, Work};
 use grokscope::model::Params;
 use std::time::Instant;
 
@@ -49,12 +49,51 @@ fn main() {
         println!("| grokscope CPU engine | {threads} | {r:.1} | {:.2} |", 1000.0 / r);
     }
     match pollster::block_on(Gpu::request()) {
-        Ok(gpu) => {
-            let mut e = GpuEngine::new(&gpu, &prm, hyper, &data, None).unwrap();
-            pollster::block_on(e.train_steps(2)).unwrap();
-            let r = rate(3, gpu_steps, |k| drop(pollster::block_on(e.train_steps(k)).unwrap()));
-            println!("| grokscope GPU engine on {} | - | {r:.1} | {:.2} |", gpu.adapter, 1000.0 / r);
-        }
+        Ok(gpu) => gpu_rates(&gpu, &c, gpu_steps),
         Err(e) => println!("| grokscope GPU engine | - | unavailable: {e} | |"),
+    }
+}
+
+/// Steps/s of 1 model and of 5 batched models (seeds 0-4) on `gpu`, with
+/// submissions kept two ahead of their readbacks, and the dispatches per step.
+fn gpu_rates(gpu: &Gpu, c: &RunConfig, steps: u32) {
+    let software = if grokscope::run::backend::is_software(&gpu.adapter) { " (software adapter)" } else { "" };
+    let configs: Vec<RunConfig> = (0..5).map(|s| RunConfig { seed: s, ..c.clone() }).collect();
+    let init: Vec<_> = configs
+        .iter()
+        .map(|c| {
+            let (prm, n0) = Params::init(c);
+            (prm, Dataset::new(c), Hyper::of(c, n0))
+        })
+        .collect();
+    let models: Vec<Model> =
+        init.iter().map(|(params, data, hyper)| Model { params, hyper: *hyper, data, mask: None }).collect();
+    let mut one_model_rate = 0.0;
+    for n in [1, 5] {
+        let mut e = GpuEngine::batch(gpu, &models[..n]).unwrap();
+        let mut train = |k: u32| {
+            let per = k.div_ceil(4).min(MAX_BATCH);
+            let mut left = k;
+            while left > 0 || e.in_flight() > 0 {
+                while left > 0 && e.in_flight() < 2 {
+                    e.submit(&Work::Train(per.min(left))).unwrap();
+                    left -= per.min(left);
+                }
+                pollster::block_on(e.wait()).unwrap();
+            }
+        };
+        train(2);
+        let r = rate(3, steps, train);
+        if n == 1 {
+            one_model_rate = r;
+        }
+        let cost =
+            if n == 1 { String::new() } else { format!(", {:.2}x one model's time per step", one_model_rate / r) };
+        println!(
+            "| grokscope GPU engine on {}{software}, {n} model(s) in one batch ({} dispatches per step{cost}) | - | {r:.1} | {:.2} |",
+            gpu.adapter,
+            e.dispatches_per_step(),
+            1000.0 / r
+        );
     }
 }

@@ -1,12 +1,18 @@
 // Gradient of layer 1 without a one-hot matmul: W1's row for input position
 // `col` collects dL/dh of the samples that gathered it (a CSR list, in sample
-// order); b1 (col = inputs) collects every sample.
+// order); b1 (col = inputs) collects every sample. Model z of a batch has
+// its own dh, CSR lists (offsets relative to its own index segment) and
+// parameters, theta_len apart.
 
 struct GradW1Args {
     rows: u32,
     hidden: u32,
     inputs: u32,
     b1_offset: u32,
+    theta_len: u32,
+    models: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> gw: GradW1Args;
@@ -23,16 +29,22 @@ fn grad_w1(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (j >= gw.hidden || col > gw.inputs) {
         return;
     }
+    let z = gid.z;
+    let dh0 = z * gw.rows * gw.hidden;
+    let out = z * gw.theta_len;
     var total = 0.0;
     if (col == gw.inputs) {
         for (var i = 0u; i < gw.rows; i++) {
-            total += dh[i * gw.hidden + j];
+            total += dh[dh0 + i * gw.hidden + j];
         }
-        grads[gw.b1_offset + j] = total;
+        grads[out + gw.b1_offset + j] = total;
         return;
     }
-    for (var e = offsets[col]; e < offsets[col + 1u]; e++) {
-        total += dh[index[e] * gw.hidden + j];
+    // Each sample is in two lists (its a and its b): 2 rows entries per model.
+    let list = z * (gw.inputs + 1u) + col;
+    let index0 = z * 2u * gw.rows;
+    for (var e = offsets[list]; e < offsets[list + 1u]; e++) {
+        total += dh[dh0 + index[index0 + e] * gw.hidden + j];
     }
-    grads[col * gw.hidden + j] = total;
+    grads[out + col * gw.hidden + j] = total;
 }

@@ -2,7 +2,10 @@
 // outputs. Operands are addressed through strides, so one kernel serves the
 // logits (h W2^T), the hidden gradient (dl W2, masked by ReLU) and the weight
 // gradient (dl^T h). Long reductions are split along k over workgroups
-// (z), each writing its own slice; `sum_splits` adds the slices.
+// (z), each writing its own slice; `sum_splits` adds the slices. A batch of
+// models shares the dispatch: z = model * splits + split, and each model's
+// operands sit a_model, b_model, c_model floats after the previous one's
+// (the ReLU mask is laid out like C).
 
 struct MatmulArgs {
     m: u32,
@@ -22,7 +25,11 @@ struct MatmulArgs {
     // 1: zero outputs where mask (laid out like C) is <= 0 (ReLU's derivative).
     relu_mask: u32,
     splits: u32,
-    _pad: u32,
+    a_model: u32,
+    b_model: u32,
+    c_model: u32,
+    models: u32,
+    _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> mm: MatmulArgs;
@@ -45,7 +52,12 @@ fn matmul(
 ) {
     let row0 = wg.y * TILE;
     let col0 = wg.x * TILE;
-    let k_begin = wg.z * mm.k_chunk;
+    let model = wg.z / mm.splits;
+    let split = wg.z % mm.splits;
+    let a_off = mm.a_off + model * mm.a_model;
+    let b_off = mm.b_off + model * mm.b_model;
+    let c_off = mm.c_off + model * mm.c_model;
+    let k_begin = split * mm.k_chunk;
     let k_end = min(k_begin + mm.k_chunk, mm.k);
     var acc: array<f32, 16>;
     for (var k0 = k_begin; k0 < k_end; k0 += DEPTH) {
@@ -60,7 +72,7 @@ fn matmul(
             }
             var x = 0.0;
             if (row0 + r < mm.m && k0 + kk < k_end) {
-                x = a[mm.a_off + (row0 + r) * mm.a_rs + (k0 + kk) * mm.a_cs];
+                x = a[a_off + (row0 + r) * mm.a_rs + (k0 + kk) * mm.a_cs];
             }
             ta[kk * TILE + r] = x;
             var col = e % TILE;
@@ -71,7 +83,7 @@ fn matmul(
             }
             var y = 0.0;
             if (col0 + col < mm.n && k0 + kb < k_end) {
-                y = b[mm.b_off + (k0 + kb) * mm.b_rs + (col0 + col) * mm.b_cs];
+                y = b[b_off + (k0 + kb) * mm.b_rs + (col0 + col) * mm.b_cs];
             }
             tb[kb * TILE + col] = y;
         }
@@ -97,10 +109,10 @@ fn matmul(
             let j = col0 + lid.x + 16u * s;
             if (i < mm.m && j < mm.n) {
                 var v = acc[r * 4u + s];
-                if (mm.relu_mask == 1u && mask[i * mm.c_rs + j] <= 0.0) {
+                if (mm.relu_mask == 1u && mask[model * mm.c_model + i * mm.c_rs + j] <= 0.0) {
                     v = 0.0;
                 }
-                c[mm.c_off + wg.z * mm.c_split + i * mm.c_rs + j] = v;
+                c[c_off + split * mm.c_split + i * mm.c_rs + j] = v;
             }
         }
     }

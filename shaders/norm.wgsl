@@ -1,24 +1,28 @@
 // Omnigrok's constrained norm: after each step, scale W1 and W2 (a prefix of
 // theta) so that their joint L2 norm is back to N0. Biases are not touched.
+// Model z of a batch: its parameters theta_len apart, its own N0 (0: the
+// model is not constrained) and sum of squares.
 
 struct NormArgs {
     weights: u32,
+    theta_len: u32,
+    models: u32,
     _pad0: u32,
-    _pad1: u32,
-    norm0: f32,
 }
 
 @group(0) @binding(0) var<uniform> nm: NormArgs;
 @group(0) @binding(1) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(2) var<storage, read_write> sumsq: array<f32>;
+@group(0) @binding(3) var<storage, read> norm0: array<f32>;
 
 var<workgroup> part: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn norm_sumsq(@builtin(local_invocation_index) li: u32) {
+fn norm_sumsq(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+    let t = wg.y * nm.theta_len;
     var s = 0.0;
     for (var i = li; i < nm.weights; i += 256u) {
-        s += theta[i] * theta[i];
+        s += theta[t + i] * theta[t + i];
     }
     part[li] = s;
     workgroupBarrier();
@@ -29,14 +33,15 @@ fn norm_sumsq(@builtin(local_invocation_index) li: u32) {
         workgroupBarrier();
     }
     if (li == 0u) {
-        sumsq[0] = part[0];
+        sumsq[wg.y] = part[0];
     }
 }
 
 @compute @workgroup_size(256)
 fn norm_rescale(@builtin(global_invocation_id) gid: vec3<u32>) {
     let i = gid.x + gid.y * 65535u * 256u;
-    if (i < nm.weights) {
-        theta[i] *= nm.norm0 / sqrt(sumsq[0]);
+    let n0 = norm0[gid.z];
+    if (i < nm.weights && n0 > 0.0) {
+        theta[gid.z * nm.theta_len + i] *= n0 / sqrt(sumsq[gid.z]);
     }
 }

@@ -1,11 +1,13 @@
 // Softmax cross-entropy per sample: the loss, whether the first maximum is
 // the label, and (for training) d(mean loss)/d(logits) = (softmax - onehot)/n.
+// Model y of a batch: its rows of logits, samples, dlogits and row_stats
+// follow the previous model's.
 
 struct SoftmaxXentArgs {
     rows: u32,
     classes: u32,
     grad: u32,
-    _pad0: u32,
+    models: u32,
     scale: f32,
     _pad1: f32,
     _pad2: f32,
@@ -21,10 +23,10 @@ struct SoftmaxXentArgs {
 
 @compute @workgroup_size(64)
 fn softmax_xent(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x;
-    if (i >= xe.rows) {
+    if (gid.x >= xe.rows) {
         return;
     }
+    let i = gid.y * xe.rows + gid.x;
     let base = i * xe.classes;
     let label = samples[i] >> 16u;
     var best = 0u;

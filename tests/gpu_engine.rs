@@ -5,10 +5,32 @@
 use grokscope::config::RunConfig;
 use grokscope::data::Dataset;
 use grokscope::engine::cpu::{self, CpuEngine};
-use grokscope::engine::gpu::{Buf, Gpu, GpuEngine};
-use grokscope::engine::{adamw_element, Hyper, Mask, Tally};
+use grokscope::engine::gpu::{Buf, Gpu, GpuEngine, Model};
+use grokscope::engine::{adamw_element, Arrival, Hyper, Mask, StepRecord, Tally, Work};
 use grokscope::model::Params;
 use pollster::block_on;
+
+/// Submits `k` steps and waits for them: each model's records.
+fn steps(g: &mut GpuEngine, k: u32) -> Vec<Vec<StepRecord>> {
+    g.submit(&Work::Train(k)).unwrap();
+    match block_on(g.wait()).unwrap() {
+        Some(Arrival::Trained(r)) => r,
+        _ => panic!("expected the steps' records"),
+    }
+}
+
+/// Model `model`'s read of `work`, submitted and waited for.
+fn read_back(g: &mut GpuEngine, work: Work) -> Arrival {
+    g.submit(&work).unwrap();
+    block_on(g.wait()).unwrap().expect("the read")
+}
+
+fn params_of(g: &mut GpuEngine, model: usize) -> Params {
+    match read_back(g, Work::Read { model, train: false, all: None, params: true }) {
+        Arrival::Read { params: Some((p, _)), .. } => p,
+        _ => panic!("expected the parameters"),
+    }
+}
 
 fn gpu() -> Gpu {
     std::env::set_var("XDG_RUNTIME_DIR", "/tmp");
@@ -66,7 +88,7 @@ fn kernels_match_reference(c: RunConfig) {
 
     // One step: backward kernels, AdamW, norm, and the reductions.
     let theta0 = prm.theta.clone();
-    let rec = block_on(g.train_steps(1)).unwrap()[0];
+    let rec = steps(&mut g, 1)[0][0];
     let dh = read(&g, Buf::Dh);
     let want: Vec<f64> = (0..n * h)
         .map(|e| {
@@ -145,7 +167,7 @@ fn wd2_gpu_tracks_cpu_for_60_steps() {
     let mut cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data, 0, None);
     let mut gpu_recs = Vec::new();
     while gpu_recs.len() < 60 {
-        gpu_recs.extend(block_on(g.train_steps(20)).unwrap());
+        gpu_recs.extend(steps(&mut g, 20).remove(0));
     }
     let mut worst: f64 = 0.0;
     for r in &gpu_recs {
@@ -164,12 +186,20 @@ fn activations_match_cpu() {
     let c = RunConfig { p: 17, hidden: 40, ..RunConfig::default() };
     let (prm, n0) = Params::init(&c);
     let data = Dataset::new(&c);
-    let g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data, None).unwrap();
+    let mut g = GpuEngine::new(&gpu(), &prm, Hyper::of(&c, n0), &data, None).unwrap();
     let cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data.clone(), 1, None);
-    let got = block_on(g.activations(&data.test)).unwrap();
-    let want = cpu.activations(&data.test);
-    assert_eq!(got.len(), want.len());
-    assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-6));
+    // Twice: the second read reuses the split's buffers.
+    for _ in 0..2 {
+        let Arrival::Read { all: Some(got), train: Some(train), .. } =
+            read_back(&mut g, Work::Read { model: 0, train: true, all: Some(data.test.clone()), params: false })
+        else {
+            panic!("expected both activations")
+        };
+        let want = cpu.activations(&data.test);
+        assert_eq!(got.len(), want.len());
+        assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-6));
+        assert!(train.iter().zip(&cpu.train_activations()).all(|(a, b)| (a - b).abs() <= 1e-6));
+    }
 }
 
 #[test]
@@ -182,12 +212,11 @@ fn masked_training_matches_cpu_and_keeps_neurons_off() {
         let data = Dataset::new(&c);
         let mut g = GpuEngine::new(&gpu, &prm, Hyper::of(&c, n0), &data, Some(&mask)).unwrap();
         let mut cpu = CpuEngine::new(&prm, Hyper::of(&c, n0), data, 1, Some(&mask));
-        let got = block_on(g.train_steps(5)).unwrap();
-        for r in got {
+        for r in steps(&mut g, 5).remove(0) {
             let w = cpu.train_step();
             assert!((r.train_loss - w.train_loss).abs() <= 1e-3 * w.train_loss, "{r:?} vs {w:?}");
         }
-        let (gp, cp) = (block_on(g.params()).unwrap(), cpu.params());
+        let (gp, cp) = (params_of(&mut g, 0), cpu.params());
         let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
         assert_close("masked theta", &gp.theta, &f64s(&cp.theta), 1e-5, 1e-3);
         // After the steps' test passes, the training logits are still the training set's.
@@ -201,4 +230,120 @@ fn masked_training_matches_cpu_and_keeps_neurons_off() {
             }
         }
     }
+}
+
+/// Runs that differ in seed, split, weight decay, learning rate, init scale,
+/// constrained norm and mask, as one batch.
+fn batch_configs() -> Vec<(RunConfig, Option<Mask>)> {
+    let base = RunConfig { p: 13, hidden: 40, frac: 0.5, ..RunConfig::default() };
+    let alpha = RunConfig { p: 13, hidden: 40, frac: 0.5, seed: 2, ..RunConfig::from_preset("alpha8").unwrap() };
+    let mask = Mask { keep: (0..40).map(|j| j % 3 == 0).collect(), silence: false };
+    vec![
+        (base.clone(), None),
+        (RunConfig { seed: 1, split_seed: 5, wd: 0.3, lr: 3e-3, ..base.clone() }, None),
+        (alpha, None),
+        (RunConfig { seed: 3, ..base.clone() }, Some(mask)),
+        (RunConfig { seed: 4, wd: 5.0, ..base }, None),
+    ]
+}
+
+fn model_of(c: &RunConfig) -> (Params, Dataset, Hyper) {
+    let (prm, n0) = Params::init(c);
+    (prm, Dataset::new(c), Hyper::of(c, n0))
+}
+
+#[test]
+fn each_batched_model_equals_its_single_run() {
+    let gpu = gpu();
+    let runs = batch_configs();
+    let init: Vec<_> = runs.iter().map(|(c, _)| model_of(c)).collect();
+    let models: Vec<Model> = init
+        .iter()
+        .zip(&runs)
+        .map(|((params, data, hyper), (_, mask))| Model { params, hyper: *hyper, data, mask: mask.as_ref() })
+        .collect();
+    let mut batch = GpuEngine::batch(&gpu, &models).unwrap();
+    // 60 steps, three submissions at once: nothing waits between them.
+    for _ in 0..3 {
+        batch.submit(&Work::Train(20)).unwrap();
+    }
+    assert_eq!(batch.in_flight(), 3);
+    let mut got = vec![Vec::new(); runs.len()];
+    while let Some(Arrival::Trained(per_model)) = block_on(batch.wait()).unwrap() {
+        for (g, r) in got.iter_mut().zip(per_model) {
+            g.extend(r);
+        }
+    }
+    for (i, m) in models.iter().enumerate() {
+        let mut single = GpuEngine::new(&gpu, m.params, m.hyper, m.data, m.mask).unwrap();
+        let want: Vec<StepRecord> = (0..3).flat_map(|_| steps(&mut single, 20).remove(0)).collect();
+        assert_eq!(got[i].len(), 60);
+        for (g, w) in got[i].iter().zip(&want) {
+            assert_eq!(g.step, w.step);
+            for (a, b) in [(g.train_loss, w.train_loss), (g.test_loss, w.test_loss)] {
+                assert!((a - b).abs() <= 1e-5 * b.abs(), "model {i} step {}: batched {a}, single {b}", g.step);
+            }
+        }
+        let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
+        let want = params_of(&mut single, 0);
+        assert_close(
+            &format!("model {i}'s parameters"),
+            &params_of(&mut batch, i).theta,
+            &f64s(&want.theta),
+            1e-6,
+            1e-5,
+        );
+    }
+    // The models did learn different things (the batch is not one model five times).
+    assert!(got[0][59].train_loss != got[1][59].train_loss);
+}
+
+#[test]
+fn dispatches_per_step_do_not_grow_with_the_models() {
+    let gpu = gpu();
+    let runs = batch_configs();
+    let init: Vec<_> = runs.iter().map(|(c, _)| model_of(c)).collect();
+    let models: Vec<Model> =
+        init.iter().map(|(params, data, hyper)| Model { params, hyper: *hyper, data, mask: None }).collect();
+    let one = GpuEngine::batch(&gpu, &models[..1]).unwrap();
+    let five = GpuEngine::batch(&gpu, &models).unwrap();
+    // The batch's models have a constrained norm (alpha 8): so must the single one, for the same list.
+    let alpha = GpuEngine::batch(&gpu, &models[2..3]).unwrap();
+    assert_eq!(five.dispatches_per_step(), alpha.dispatches_per_step());
+    assert!(one.dispatches_per_step() < five.dispatches_per_step(), "the norm's two dispatches");
+    assert_eq!(five.models(), 5);
+}
+
+#[test]
+fn results_arrive_in_submission_order_while_later_work_is_submitted() {
+    let c = RunConfig { p: 11, hidden: 24, ..RunConfig::default() };
+    let (prm, data, hyper) = model_of(&c);
+    let mut g = GpuEngine::new(&gpu(), &prm, hyper, &data, None).unwrap();
+    // Four batches and a read go out before any result is collected: the
+    // first map is still pending (nobody polled) while the rest are submitted.
+    for _ in 0..4 {
+        g.submit(&Work::Train(3)).unwrap();
+    }
+    g.submit(&Work::Read { model: 0, train: true, all: None, params: true }).unwrap();
+    assert_eq!((g.in_flight(), g.step()), (5, 12));
+    let mut order = Vec::new();
+    while g.in_flight() > 0 {
+        match g.poll().unwrap() {
+            Some(Arrival::Trained(r)) => order.push(r[0].iter().map(|r| r.step).collect::<Vec<_>>()),
+            Some(Arrival::Read { params: Some((p, logits)), train: Some(h), .. }) => {
+                // The read saw the parameters after all twelve steps.
+                let mut cpu = CpuEngine::new(&prm, hyper, data.clone(), 1, None);
+                (0..12).for_each(|_| {
+                    cpu.train_step();
+                });
+                let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
+                assert_close("theta at the read", &p.theta, &f64s(&cpu.params().theta), 1e-5, 1e-3);
+                assert_eq!((h.len(), logits.len()), (data.train.len() * 24, data.train.len() * 11));
+                order.push(vec![0]);
+            }
+            Some(other) => panic!("unexpected {other:?}"),
+            None => std::thread::yield_now(),
+        }
+    }
+    assert_eq!(order, [vec![1, 2, 3], vec![4, 5, 6], vec![7, 8, 9], vec![10, 11, 12], vec![0]]);
 }

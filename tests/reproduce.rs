@@ -3,7 +3,7 @@
 //! tiny size, so the whole report is built in seconds).
 
 use grokscope::config::RunConfig;
-use grokscope::engine::{self, Engine, Mask};
+use grokscope::engine::{self, Arrival, Engine, Mask, Work};
 use grokscope::run::history::{History, Measures};
 use grokscope::run::subnet::{mask_of, pick_checkpoint, synergy_neurons, Pick};
 use std::path::{Path, PathBuf};
@@ -37,11 +37,12 @@ const KEPT: [usize; 4] = [0, 3, 5, 11];
 
 fn trained(c: &RunConfig, mask: &Mask) -> (grokscope::model::Params, Vec<f32>) {
     let mut e = engine::start_masked(c, None, 1, Some(mask)).unwrap();
-    pollster::block_on(e.train_steps(c.steps)).unwrap();
-    let acts = pollster::block_on(e.train_activations()).unwrap();
-    match e {
-        Engine::Cpu(cpu) => (cpu.params(), acts),
-        Engine::Gpu(_) => unreachable!("no GPU was given"),
+    e.submit(&Work::Train(c.steps)).unwrap();
+    e.submit(&Work::Read { model: 0, train: true, all: None, params: true }).unwrap();
+    let _steps = pollster::block_on(e.wait()).unwrap();
+    match pollster::block_on(e.wait()).unwrap() {
+        Some(Arrival::Read { train: Some(acts), params: Some((prm, _)), .. }) => (prm, acts),
+        other => panic!("expected the read, got {other:?}"),
     }
 }
 
@@ -64,9 +65,9 @@ fn switched_off_neurons_stay_off() {
     }
     // The mask changes training: the kept neurons differ from the unmasked run's.
     let mut free = engine::start(&c, None, 1).unwrap();
-    pollster::block_on(free.train_steps(c.steps)).unwrap();
+    free.submit(&Work::Train(c.steps)).unwrap();
     let Engine::Cpu(free) = free else { unreachable!() };
-    assert_ne!(free.params().w1(0, 0), prm.w1(0, 0));
+    assert_ne!(free.models[0].params().w1(0, 0), prm.w1(0, 0));
 }
 
 #[test]

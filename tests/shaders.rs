@@ -5,6 +5,7 @@
 //! the WGSL. The numerics are `tests/gpu_engine.rs`'s.
 
 use grokscope::engine::gpu::kernels::{Bind, Kernel, Layout, Matmul, Spec, MIRRORS, SPECS};
+use grokscope::engine::gpu::MAX_MODELS;
 use naga::{AddressSpace, Module, StorageAccess, TypeInner};
 use std::path::Path;
 
@@ -68,7 +69,16 @@ fn check_spec(module: &Module, spec: &Spec) -> Result<(), String> {
         return Err(format!("{f}: {} bindings in WGSL, {} in Rust", bound.len(), spec.binds.len()));
     }
     for (i, ((at, var), &(name, bind))) in bound.iter().zip(spec.binds).enumerate() {
-        let ty = module.types[var.ty].name.as_deref();
+        let mut ty = module.types[var.ty].name.as_deref();
+        if bind == Bind::AdamScalars {
+            // One AdamScalars per model of a batch.
+            ty = match module.types[var.ty].inner {
+                TypeInner::Array { base, size: naga::ArraySize::Constant(n), .. } if n.get() as usize == MAX_MODELS => {
+                    module.types[base].name.as_deref()
+                }
+                _ => None,
+            };
+        }
         let want_ty = match bind {
             Bind::Args => Some(spec.args.name),
             Bind::AdamScalars => Some("AdamScalars"),
@@ -153,7 +163,7 @@ fn matmul_tile_is_the_wgsl_tile() {
 #[test]
 fn mismatches_are_caught() {
     let spec = SPECS.iter().find(|s| s.file == "mask").unwrap();
-    let extra = spec.source.replace("    _pad1: u32,\n}", "    _pad1: u32,\n    extra: u32,\n}");
+    let extra = spec.source.replace("    models: u32,\n}", "    models: u32,\n    extra: u32,\n}");
     assert_ne!(extra, spec.source);
     assert!(check_mirror(&parse("mask+", &extra).unwrap(), &spec.args).is_err(), "a WGSL-only field");
 
@@ -162,7 +172,7 @@ fn mismatches_are_caught() {
     fields.push(("extra", spec.args.size));
     let rust_extra = Layout { fields: fields.leak(), size: spec.args.size + 4, ..spec.args };
     assert!(check_mirror(&module, &rust_extra).is_err(), "a Rust-only field");
-    let swapped = Layout { fields: &[("hidden", 0), ("limit", 4), ("_pad0", 8), ("_pad1", 12)], ..spec.args };
+    let swapped = Layout { fields: &[("hidden", 0), ("theta_len", 4), ("w2_offset", 8), ("models", 12)], ..spec.args };
     assert!(check_mirror(&module, &swapped).is_err(), "fields in another order");
 
     let renamed = spec.source.replace("var<storage, read> keep", "var<storage, read> kept").replace("keep[", "kept[");
@@ -179,8 +189,11 @@ fn mismatches_are_caught() {
 fn grids_cover_the_work() {
     use grokscope::engine::gpu::kernels::{linear_grid, AdamW, AdamWArgs};
     for n in [1u32, 255, 256, 257, 65535 * 256, 65535 * 256 + 1, 40_000_000] {
-        let [x, y, z] = AdamW::grids(&AdamWArgs { len: n, ..Default::default() })[0];
+        let [x, y, z] = AdamW::grids(&AdamWArgs { len: n, models: 1, ..Default::default() })[0];
         assert_eq!([x, y, z], linear_grid(n));
+        // A batch repeats the grid along z, once per model.
+        let batched = AdamW::grids(&AdamWArgs { len: n, models: 5, ..Default::default() })[0];
+        assert_eq!(batched, [x, y, 5]);
         assert!(x <= 65535 && y <= 65535 && z == 1, "{n}: {x} {y}");
         let covered = (x * y) as u64 * 256;
         assert!(covered >= n as u64 && covered - (n as u64) < 65535 * 256, "{n}: {covered}");

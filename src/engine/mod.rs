@@ -10,7 +10,10 @@ pub mod cpu;
 pub mod gpu;
 
 use crate::config::RunConfig;
+use crate::data::Split;
+use crate::model::Params;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
 /// Train and test loss and accuracy after `step` updates (counted from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,24 +120,58 @@ pub fn adamw_element(s: &AdamScalars, theta: &mut f32, g: f32, m: &mut f32, v: &
     *theta += -s.step_size * (*m / denom);
 }
 
-/// Either engine, behind one interface: callers never name a backend.
+/// Work for an engine: every model of the engine trains together; reads
+/// are per model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Work {
+    /// Train every model at most this many steps (the GPU caps a submission
+    /// at `gpu::MAX_BATCH`).
+    Train(u32),
+    /// Read model `model`'s layer-1 activations of the training inputs
+    /// (`train`) and of `all`, and its parameters and training logits (`params`).
+    Read { model: usize, train: bool, all: Option<Split>, params: bool },
+}
+
+/// What submitted work brings back, in submission order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arrival {
+    /// Per model, the records of the steps trained.
+    Trained(Vec<Vec<StepRecord>>),
+    Read {
+        model: usize,
+        train: Option<Vec<f32>>,
+        all: Option<Vec<f32>>,
+        params: Option<(Params, Vec<f32>)>,
+    },
+}
+
+/// Either engine, behind one interface: callers never name a backend. An
+/// engine trains one model or a batch of them; work is submitted and its
+/// results collected later, so a GPU never waits on a readback.
 pub enum Engine {
-    Cpu(cpu::CpuEngine),
+    Cpu(CpuBatch),
     Gpu(gpu::GpuEngine),
 }
 
+/// The CPU's batch: one engine per model, stepped in turn (the reference
+/// the GPU's batches are tested against); work is done when submitted.
+pub struct CpuBatch {
+    pub models: Vec<cpu::CpuEngine>,
+    arrived: VecDeque<Arrival>,
+}
+
 impl Engine {
-    /// Runs up to `k` steps (the GPU caps a batch at `gpu::MAX_BATCH`).
-    pub async fn train_steps(&mut self, k: u32) -> Result<Vec<StepRecord>, gpu::GpuError> {
+    pub fn models(&self) -> usize {
         match self {
-            Engine::Cpu(e) => Ok((0..k).map(|_| e.train_step()).collect()),
-            Engine::Gpu(e) => e.train_steps(k).await,
+            Engine::Cpu(b) => b.models.len(),
+            Engine::Gpu(e) => e.models(),
         }
     }
 
+    /// Steps submitted so far.
     pub fn step(&self) -> u32 {
         match self {
-            Engine::Cpu(e) => e.step(),
+            Engine::Cpu(b) => b.models[0].step(),
             Engine::Gpu(e) => e.step(),
         }
     }
@@ -151,37 +188,52 @@ impl Engine {
         matches!(self, Engine::Gpu(_))
     }
 
-    /// Layer-1 activations of the training set at the current parameters,
-    /// `hidden` floats per row: the forward pass already holds them.
-    pub async fn train_activations(&self) -> Result<Vec<f32>, gpu::GpuError> {
+    /// Submits `work`; its results come back, in order, from `poll` or `wait`.
+    pub fn submit(&mut self, work: &Work) -> Result<(), gpu::GpuError> {
         match self {
-            Engine::Cpu(e) => Ok(e.train_activations()),
-            Engine::Gpu(e) => e.read(gpu::Buf::HTrain).await,
+            Engine::Cpu(b) => {
+                let arrival = match work {
+                    Work::Train(k) => Arrival::Trained(
+                        b.models.iter_mut().map(|e| (0..*k).map(|_| e.train_step()).collect()).collect(),
+                    ),
+                    Work::Read { model, train, all, params } => {
+                        let e = &b.models[*model];
+                        Arrival::Read {
+                            model: *model,
+                            train: train.then(|| e.train_activations()),
+                            all: all.as_ref().map(|s| e.activations(s)),
+                            params: params.then(|| (e.params(), e.train_logits().to_vec())),
+                        }
+                    }
+                };
+                b.arrived.push_back(arrival);
+                Ok(())
+            }
+            Engine::Gpu(e) => e.submit(work),
         }
     }
 
-    /// The logits of the training set at the current parameters, `classes`
-    /// floats per row: the forward pass already holds them.
-    pub async fn train_logits(&self) -> Result<Vec<f32>, gpu::GpuError> {
+    /// Submissions whose results have not been returned yet.
+    pub fn in_flight(&self) -> usize {
         match self {
-            Engine::Cpu(e) => Ok(e.train_logits().to_vec()),
-            Engine::Gpu(e) => e.read(gpu::Buf::Logits).await,
+            Engine::Cpu(b) => b.arrived.len(),
+            Engine::Gpu(e) => e.in_flight(),
         }
     }
 
-    /// The parameters now (the GPU's read back), unpadded.
-    pub async fn params(&self) -> Result<crate::model::Params, gpu::GpuError> {
+    /// The oldest submission's results if they have arrived (never blocks).
+    pub fn poll(&mut self) -> Result<Option<Arrival>, gpu::GpuError> {
         match self {
-            Engine::Cpu(e) => Ok(e.params()),
-            Engine::Gpu(e) => e.params().await,
+            Engine::Cpu(b) => Ok(b.arrived.pop_front()),
+            Engine::Gpu(e) => e.poll(),
         }
     }
 
-    /// Layer-1 activations of `s`, `hidden` floats per row.
-    pub async fn activations(&self, s: &crate::data::Split) -> Result<Vec<f32>, gpu::GpuError> {
+    /// Waits for the oldest submission's results (None: nothing in flight).
+    pub async fn wait(&mut self) -> Result<Option<Arrival>, gpu::GpuError> {
         match self {
-            Engine::Cpu(e) => Ok(e.activations(s)),
-            Engine::Gpu(e) => e.activations(s).await,
+            Engine::Cpu(b) => Ok(b.arrived.pop_front()),
+            Engine::Gpu(e) => e.wait().await,
         }
     }
 }
@@ -199,13 +251,49 @@ pub fn start_masked(
     threads: usize,
     mask: Option<&Mask>,
 ) -> Result<Engine, gpu::GpuError> {
-    let (prm, norm0) = crate::model::Params::init(c);
-    let data = crate::data::Dataset::new(c);
-    let hyper = Hyper::of(c, norm0);
+    start_batch(&[(c, mask)], gpu, threads)
+}
+
+/// One engine for every run of `runs` (with its mask): on `gpu`, one batch
+/// (the runs must share p, the width and the split sizes: see
+/// [`batch_key`]); on the CPU, an engine per run.
+pub fn start_batch(
+    runs: &[(&RunConfig, Option<&Mask>)],
+    gpu: Option<&gpu::Gpu>,
+    threads: usize,
+) -> Result<Engine, gpu::GpuError> {
+    let init: Vec<_> = runs
+        .iter()
+        .map(|(c, _)| {
+            let (prm, norm0) = crate::model::Params::init(c);
+            (prm, crate::data::Dataset::new(c), Hyper::of(c, norm0))
+        })
+        .collect();
     Ok(match gpu {
-        Some(g) => Engine::Gpu(gpu::GpuEngine::new(g, &prm, hyper, &data, mask)?),
-        None => Engine::Cpu(cpu::CpuEngine::new(&prm, hyper, data, threads, mask)),
+        Some(g) => {
+            let models: Vec<gpu::Model> = init
+                .iter()
+                .zip(runs)
+                .map(|((params, data, hyper), (_, mask))| gpu::Model { params, hyper: *hyper, data, mask: *mask })
+                .collect();
+            Engine::Gpu(gpu::GpuEngine::batch(g, &models)?)
+        }
+        None => Engine::Cpu(CpuBatch {
+            models: init
+                .into_iter()
+                .zip(runs)
+                .map(|((prm, data, hyper), (_, mask))| cpu::CpuEngine::new(&prm, hyper, data, threads, *mask))
+                .collect(),
+            arrived: VecDeque::new(),
+        }),
     })
+}
+
+/// Runs that can share a GPU batch have equal keys: p, the width and the
+/// training and test set sizes.
+pub fn batch_key(c: &RunConfig) -> (usize, usize, usize, usize) {
+    let d = crate::data::Dataset::new(c);
+    (c.p as usize, c.hidden as usize, d.train.len(), d.test.len())
 }
 
 /// The sub-network experiment (paper section 7): neurons not kept are

@@ -5,7 +5,7 @@
 use super::claims::Splits;
 use super::references::experiments;
 use super::Options;
-use crate::engine::{self, gpu::Gpu, Engine, Mask};
+use crate::engine::{self, gpu::Gpu};
 use crate::run::driver::{finish, Capture, Driver, Measuring};
 use crate::run::history::History;
 use crate::run::phases::{self, PhaseBand};
@@ -78,14 +78,6 @@ pub fn open_gpu(backend: Backend) -> Result<Option<Gpu>, String> {
     Ok(gpu)
 }
 
-/// An engine for `c` on `gpu` (or the CPU with `threads`), masked by `mask`.
-pub fn opener<'a>(
-    gpu: Option<&'a Gpu>,
-    threads: usize,
-) -> impl FnMut(&crate::config::RunConfig, Option<&Mask>) -> Result<Engine, engine::gpu::GpuError> + 'a {
-    move |c, mask| engine::start_masked(c, gpu, threads, mask)
-}
-
 /// Trains `c` with inline measures, keeping the activations at `capture`;
 /// `progress` sees each batch's last record.
 pub fn train(
@@ -95,9 +87,9 @@ pub fn train(
     capture: &[u32],
     progress: impl FnMut(&crate::engine::StepRecord),
 ) -> Result<(History, Vec<Capture>, Vec<String>), String> {
-    let mut engine = opener(gpu, threads)(c, None).map_err(|e| e.to_string())?;
+    let engine = engine::start(c, gpu, threads).map_err(|e| e.to_string())?;
     let driver = Driver::new(c, &engine.describe(), Measuring::Inline).capturing(capture);
-    let done = pollster::block_on(finish(driver, &mut engine, engine::gpu::MAX_BATCH / 2, progress));
+    let done = pollster::block_on(finish(driver, engine, progress));
     Ok(done.map_err(|e| e.to_string())?.into_parts())
 }
 
@@ -109,7 +101,7 @@ pub fn subnetwork(
     gpu: Option<&Gpu>,
     threads: usize,
 ) -> Result<Subnetwork, String> {
-    pollster::block_on(subnet::experiment(full, pick, silence, opener(gpu, threads)))
+    pollster::block_on(subnet::experiment(full, pick, silence, |runs| engine::start_batch(runs, gpu, threads)))
 }
 
 /// The experiments `o` selects, in the paper's order.
@@ -151,9 +143,9 @@ fn replay(
     threads: usize,
     capture: &[u32],
 ) -> Result<Vec<Capture>, String> {
-    let mut engine = opener(gpu, threads)(c, None).map_err(|e| e.to_string())?;
+    let engine = engine::start(c, gpu, threads).map_err(|e| e.to_string())?;
     let driver = Driver::new(c, &engine.describe(), Measuring::Off).capturing(capture);
-    let done = pollster::block_on(finish(driver, &mut engine, engine::gpu::MAX_BATCH / 2, |_| {}));
+    let done = pollster::block_on(finish(driver, engine, |_| {}));
     Ok(done.map_err(|e| e.to_string())?.into_parts().1)
 }
 

@@ -5,9 +5,14 @@
 //! or capture, read the hidden activations there, wait for measures still
 //! being computed, or stop. The front end performs the action on its engine
 //! ([`perform`]: the only await) and hands the outcome back
-//! ([`Driver::apply`]). The command line loops until done ([`finish`]); the
-//! page calls `next`/`perform`/`apply` a few times per animation frame, so
-//! the driver never blocks and never owns the engine.
+//! ([`Driver::apply`]). Work is submitted ahead of its results: the driver
+//! plans from the steps submitted ([`Driver::submitted`]) while the
+//! outcomes of earlier work are still on their way, so a GPU never idles
+//! waiting on a readback. A [`Batch`] drives several runs trained together
+//! on one engine (one model each): the command line loops until done
+//! ([`finish`], [`finish_batch`]); the page submits and delivers a few
+//! times per animation frame, so the driver never blocks and never owns
+//! the engine.
 //!
 //! At a checkpoint the driver reads the hidden activations and the
 //! parameters: the O-information measures come from the first, the weight
@@ -26,9 +31,9 @@ use super::history::{Checkpoint, History};
 use super::measure;
 use crate::config::{RunConfig, Samples};
 use crate::data::{all_pairs, Dataset, Split};
-use crate::engine::{gpu::GpuError, Engine, StepRecord};
+use crate::engine::{gpu::GpuError, Arrival, Engine, StepRecord, Work};
 use crate::model::Params;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Where the progress measures of a checkpoint are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,8 +94,13 @@ pub struct Driver {
     /// Steps whose activations are kept whole, ascending.
     captures: Vec<u32>,
     captured: Vec<Capture>,
-    /// The last step whose activations were read (0: none yet).
+    /// The last step whose activations were read or asked for (0: none yet).
     read_at: u32,
+    /// Steps submitted to the engine (at least the steps in the history).
+    planned: u32,
+    /// Training batches and reads submitted whose outcome has not arrived.
+    trains_in_flight: usize,
+    reads_in_flight: usize,
     /// Deferred checkpoints sent out and not yet back.
     outstanding: Vec<u32>,
     /// Results back early, waiting for an earlier checkpoint's.
@@ -111,6 +121,9 @@ impl Driver {
             captures: Vec::new(),
             captured: Vec::new(),
             read_at: 0,
+            planned: 0,
+            trains_in_flight: 0,
+            reads_in_flight: 0,
             outstanding: Vec::new(),
             arrived: BTreeMap::new(),
             skipped: Vec::new(),
@@ -170,11 +183,19 @@ impl Driver {
         self.samples.is_some() && measure::is_checkpoint(self.config(), step)
     }
 
-    /// The next thing to do, training at most `budget` steps (at least 1).
+    /// Whether nothing more will be submitted: the run diverged or every
+    /// step is submitted.
+    pub fn stopped(&self) -> bool {
+        self.history.diverged_at.is_some() || self.planned >= self.config().steps
+    }
+
+    /// The next thing to do after the work submitted so far, training at
+    /// most `budget` steps (at least 1).
     pub fn next(&self, budget: u32) -> Action {
-        let step = self.step();
+        let step = self.planned;
         let diverged = self.history.diverged_at.is_some();
-        let stopped = diverged || step >= self.config().steps;
+        let stopped = self.stopped();
+        let in_flight = self.trains_in_flight + self.reads_in_flight > 0;
         let (checkpoint, capture) = (self.is_checkpoint(step), self.captures.binary_search(&step).is_ok());
         // The last step's checkpoint is read too; a diverged network's is not.
         if !diverged && self.read_at < step && (checkpoint || capture) {
@@ -186,12 +207,15 @@ impl Driver {
             return Action::Read { train, all, params: checkpoint };
         }
         if let Measuring::Deferred(backlog) = self.measuring {
-            if self.outstanding.len() >= backlog.max(1) || (stopped && !self.outstanding.is_empty()) {
+            if self.outstanding.len() + self.reads_in_flight >= backlog.max(1) {
                 return Action::Wait;
             }
         }
         if stopped {
-            return Action::Done;
+            return match in_flight || !self.outstanding.is_empty() {
+                true => Action::Wait,
+                false => Action::Done,
+            };
         }
         let budget = budget.max(1);
         let mut k = match self.samples {
@@ -204,15 +228,43 @@ impl Driver {
         Action::Train(k)
     }
 
-    /// Takes what the engine did; returns a checkpoint to measure when
-    /// measuring is deferred.
+    /// `action` (from `next`) was submitted to the engine: plan on from there.
+    pub fn submitted(&mut self, action: &Action) {
+        match action {
+            Action::Train(k) => {
+                self.planned += k;
+                self.trains_in_flight += 1;
+            }
+            Action::Read { .. } => {
+                self.read_at = self.planned;
+                self.reads_in_flight += 1;
+            }
+            Action::Wait | Action::Done => {}
+        }
+    }
+
+    /// Takes what the engine did, in the order the work was submitted (work
+    /// done at once needs no `submitted`); returns a checkpoint to measure
+    /// when measuring is deferred.
     pub fn apply(&mut self, outcome: Outcome) -> Option<Job> {
         match outcome {
             Outcome::Trained(records) => {
+                self.trains_in_flight = self.trains_in_flight.saturating_sub(1);
+                if let Some(last) = records.last() {
+                    self.planned = self.planned.max(last.step);
+                }
                 self.history.push(&records);
                 None
             }
-            Outcome::Read { train, all, params } => self.read(train, all, params),
+            Outcome::Read { train, all, params } => {
+                self.reads_in_flight = self.reads_in_flight.saturating_sub(1);
+                self.read_at = self.read_at.max(self.step());
+                // Submitted after a batch that diverged: the network is not a number.
+                if self.history.diverged_at.is_some() {
+                    return None;
+                }
+                self.read(train, all, params)
+            }
         }
     }
 
@@ -223,7 +275,6 @@ impl Driver {
         params: Option<(Params, Vec<f32>)>,
     ) -> Option<Job> {
         let step = self.step();
-        self.read_at = step;
         if let Some((p, _)) = &params {
             self.network = Some((step, p.clone()));
         }
@@ -281,71 +332,138 @@ impl Driver {
     }
 }
 
-/// A wall-clock limit for CPU training within one call of [`perform`]
-/// (the page's frame budget): milliseconds from `now()`.
-#[derive(Clone, Copy)]
-pub struct Deadline {
-    pub now: fn() -> f64,
-    pub ms: f64,
+/// Several runs trained together on one engine: the i-th driver handed to
+/// its methods is the engine's model i (the drivers live with their front
+/// end: the page keeps them in its state). Every model trains the same
+/// steps at once; a run that has stopped (finished or diverged) ignores the
+/// records that follow.
+pub struct Batch {
+    pub engine: Engine,
+    /// For each training submission in flight, which drivers take its records.
+    takers: VecDeque<Vec<bool>>,
 }
 
-/// Performs `action` on `engine` (`Wait` and `Done` do nothing and return
-/// None). With a deadline the CPU engine stops early, after at least one step.
-pub async fn perform(
-    engine: &mut Engine,
-    action: &Action,
-    deadline: Option<Deadline>,
-) -> Result<Option<Outcome>, GpuError> {
-    Ok(Some(match action {
-        Action::Train(k) => Outcome::Trained(match deadline {
-            Some(d) if !engine.is_gpu() => {
-                let t0 = (d.now)();
-                let mut recs = Vec::new();
-                while recs.len() < *k as usize && (recs.is_empty() || (d.now)() - t0 < d.ms) {
-                    recs.extend(engine.train_steps(1).await?);
-                }
-                recs
+impl Batch {
+    pub fn new(engine: Engine) -> Batch {
+        Batch { engine, takers: VecDeque::new() }
+    }
+
+    /// Submits what the drivers want next, up to `steps` steps in all and
+    /// while fewer than `depth` submissions are in flight: a read where a
+    /// driver asks for one, else the fewest steps a running driver asks for
+    /// (at most `gpu::MAX_BATCH`). A driver waiting on its measures holds
+    /// the batch. Returns the steps submitted.
+    pub fn submit(&mut self, drivers: &mut [&mut Driver], steps: u32, depth: usize) -> Result<u32, GpuError> {
+        assert_eq!(drivers.len(), self.engine.models(), "a driver per model");
+        let mut sent = 0;
+        while self.engine.in_flight() < depth.max(1) {
+            let budget = (steps - sent).min(crate::engine::gpu::MAX_BATCH);
+            let actions: Vec<Action> = drivers.iter().map(|d| d.next(budget.max(1))).collect();
+            if let Some(i) = actions.iter().position(|a| matches!(a, Action::Read { .. })) {
+                let Action::Read { train, all, params } = &actions[i] else { unreachable!() };
+                self.engine.submit(&Work::Read { model: i, train: *train, all: all.clone(), params: *params })?;
+                drivers[i].submitted(&actions[i]);
+                continue;
             }
-            _ => engine.train_steps(*k).await?,
-        }),
-        Action::Read { train, all, params } => Outcome::Read {
-            train: match train {
-                true => Some(engine.train_activations().await?),
-                false => None,
-            },
-            all: match all {
-                Some(s) => Some(engine.activations(s).await?),
-                None => None,
-            },
-            params: match params {
-                true => Some((engine.params().await?, engine.train_logits().await?)),
-                false => None,
-            },
-        },
-        Action::Wait | Action::Done => return Ok(None),
-    }))
-}
+            let holds = actions.iter().zip(drivers.iter()).any(|(a, d)| *a == Action::Wait && !d.stopped());
+            let k = actions.iter().filter_map(|a| if let Action::Train(k) = a { Some(*k) } else { None }).min();
+            let (Some(k), false, true) = (k, holds, budget > 0) else { break };
+            self.engine.submit(&Work::Train(k))?;
+            let takers: Vec<bool> = actions.iter().map(|a| matches!(a, Action::Train(_))).collect();
+            for (d, _) in drivers.iter_mut().zip(&takers).filter(|(_, &t)| t) {
+                d.submitted(&Action::Train(k));
+            }
+            self.takers.push_back(takers);
+            sent += k;
+        }
+        Ok(sent)
+    }
 
-/// Runs the driver to the end with inline measures, `budget` steps per
-/// batch; `progress` sees every batch's last record.
-pub async fn finish(
-    mut driver: Driver,
-    engine: &mut Engine,
-    budget: u32,
-    mut progress: impl FnMut(&StepRecord),
-) -> Result<Driver, GpuError> {
-    loop {
-        let action = driver.next(budget);
-        let Some(outcome) = perform(engine, &action, None).await? else {
-            // Inline measures never leave anything outstanding, so this is Done.
-            return Ok(driver);
-        };
-        let trained = matches!(outcome, Outcome::Trained(_));
-        driver.apply(outcome);
-        if let (true, Some(last)) = (trained, driver.history.steps.last()) {
-            progress(last);
+    /// Hands an arrival to its drivers; returns the checkpoints to measure
+    /// (deferred measuring), with their driver's index.
+    pub fn deliver(&mut self, drivers: &mut [&mut Driver], arrival: Arrival) -> Vec<(usize, Job)> {
+        match arrival {
+            Arrival::Trained(per_model) => {
+                let takers = self.takers.pop_front().unwrap_or_default();
+                for ((d, records), _) in drivers.iter_mut().zip(per_model).zip(takers).filter(|(_, t)| *t) {
+                    d.apply(Outcome::Trained(records));
+                }
+                Vec::new()
+            }
+            Arrival::Read { model, train, all, params } => {
+                drivers[model].apply(Outcome::Read { train, all, params }).map(|j| (model, j)).into_iter().collect()
+            }
         }
     }
+}
+
+/// What one [`Batch::pump`] did.
+#[derive(Debug, Default)]
+pub struct Pumped {
+    /// Steps submitted.
+    pub submitted: u32,
+    /// Steps whose records arrived.
+    pub arrived: u32,
+    /// Checkpoints to measure (deferred measuring), with their driver's index.
+    pub jobs: Vec<(usize, Job)>,
+}
+
+impl Batch {
+    /// Submits up to `steps` steps (`submit`), then hands every arrival
+    /// that is in to its drivers, without waiting for any: what a page
+    /// does once per animation frame.
+    pub fn pump(&mut self, drivers: &mut [&mut Driver], steps: u32, depth: usize) -> Result<Pumped, GpuError> {
+        let submitted = if steps > 0 { self.submit(drivers, steps, depth)? } else { 0 };
+        let mut done = Pumped { submitted, ..Pumped::default() };
+        while let Some(a) = self.engine.poll()? {
+            if let Arrival::Trained(r) = &a {
+                done.arrived += r.first().map_or(0, |r| r.len() as u32);
+            }
+            done.jobs.extend(self.deliver(drivers, a));
+        }
+        Ok(done)
+    }
+}
+
+/// Every run is over and every measure is in.
+pub fn all_done(drivers: &[&mut Driver]) -> bool {
+    drivers.iter().all(|d| d.next(1) == Action::Done)
+}
+
+/// Runs every driver to the end on `engine` (model i: driver i) with inline
+/// measures, two submissions in flight (a checkpoint is measured while the
+/// GPU trains on); `progress` sees the drivers after each training arrival.
+pub async fn finish_batch(
+    mut drivers: Vec<Driver>,
+    engine: Engine,
+    mut progress: impl FnMut(&[Driver]),
+) -> Result<Vec<Driver>, GpuError> {
+    let mut batch = Batch::new(engine);
+    loop {
+        let mut refs: Vec<&mut Driver> = drivers.iter_mut().collect();
+        batch.submit(&mut refs, u32::MAX, 2)?;
+        let Some(arrival) = batch.engine.wait().await? else {
+            // Nothing in flight and nothing to submit: inline measures never wait.
+            return Ok(drivers);
+        };
+        let trained = matches!(arrival, Arrival::Trained(_));
+        batch.deliver(&mut refs, arrival);
+        if trained {
+            progress(&drivers);
+        }
+    }
+}
+
+/// Runs the driver to the end with inline measures; `progress` sees every
+/// training submission's last record.
+pub async fn finish(driver: Driver, engine: Engine, mut progress: impl FnMut(&StepRecord)) -> Result<Driver, GpuError> {
+    let done = finish_batch(vec![driver], engine, |d| {
+        if let Some(last) = d[0].history.steps.last() {
+            progress(last);
+        }
+    })
+    .await?;
+    Ok(done.into_iter().next().expect("one driver"))
 }
 
 #[cfg(test)]
@@ -459,5 +577,41 @@ mod tests {
         assert_eq!(d.next(64), Action::Train(23));
         trained(&mut d, 23);
         assert_eq!(d.next(64), Action::Done);
+    }
+
+    #[test]
+    fn a_batch_plans_ahead_of_its_arrivals_and_delivers_them_in_order() {
+        let c = config();
+        // A second run that stops earlier: it takes no records past its last step.
+        let short = RunConfig { seed: 1, steps: 12, ..config() };
+        let engine = crate::engine::start_batch(&[(&c, None), (&short, None)], None, 1).unwrap();
+        let mut batch = Batch::new(engine);
+        let mut d0 = Driver::new(&c, "test", Measuring::Deferred(3));
+        let mut d1 = Driver::new(&short, "test", Measuring::Off);
+        // Three submissions leave before any result is taken in: 5 steps,
+        // the read at step 5, 5 more steps.
+        assert_eq!(batch.submit(&mut [&mut d0, &mut d1], 100, 3).unwrap(), 10);
+        assert_eq!(batch.engine.in_flight(), 3);
+        assert_eq!((d0.step(), d1.step()), (0, 0), "nothing has arrived yet");
+        // Planned from the steps submitted: step 10's read is next.
+        assert!(matches!(d0.next(100), Action::Read { params: true, .. }));
+        let p = batch.pump(&mut [&mut d0, &mut d1], 0, 3).unwrap();
+        assert_eq!((p.submitted, p.arrived), (0, 10));
+        assert_eq!(p.jobs.iter().map(|(i, j)| (*i, j.step)).collect::<Vec<_>>(), [(0, 5)]);
+        assert_eq!((d0.step(), d1.step()), (10, 10));
+        let mut measured = vec![5];
+        d0.measured(5, Err("not measured here".into()));
+        while !all_done(&[&mut d0, &mut d1]) {
+            let p = batch.pump(&mut [&mut d0, &mut d1], 4, 3).unwrap();
+            assert!(p.submitted <= 4);
+            for (i, job) in p.jobs {
+                assert_eq!(i, 0, "only the measured run hands out checkpoints");
+                measured.push(job.step);
+                d0.measured(job.step, Err("not measured here".into()));
+            }
+        }
+        assert_eq!(measured, [5, 10, 15, 20]);
+        assert_eq!(d0.history().steps.iter().map(|r| r.step).collect::<Vec<_>>(), (1..=23).collect::<Vec<_>>());
+        assert_eq!(d1.history().steps.len(), 12);
     }
 }

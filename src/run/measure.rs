@@ -7,7 +7,6 @@ use crate::analysis::fourier::{self, Table};
 use crate::analysis::{self, ablation, AnalysisSettings};
 use crate::config::{RunConfig, Samples};
 use crate::data::{all_pairs, Dataset, Split};
-use crate::engine::{gpu::GpuError, Engine};
 use crate::model::Params;
 use crate::rng::{stream, SplitMix64};
 use crate::run::history::{Measures, WeightMeasures, WeightNorm};
@@ -43,15 +42,6 @@ pub fn is_checkpoint(c: &RunConfig, step: u32) -> bool {
 pub fn batch_len(c: &RunConfig, step: u32, cap: u32) -> u32 {
     let next = step.checked_div(c.every).map_or(c.steps, |k| (k + 1) * c.every);
     (next.min(c.steps) - step).min(cap)
-}
-
-/// The activations the analysis reads at the engine's current step: the
-/// training set's are already on hand after each step.
-pub async fn activations(c: &RunConfig, engine: &Engine, samples: &Split) -> Result<Vec<f32>, GpuError> {
-    match c.samples {
-        Samples::Train => engine.train_activations().await,
-        Samples::All => engine.activations(samples).await,
-    }
 }
 
 /// The progress measures of one checkpoint from its activations (`rows` x

@@ -10,7 +10,7 @@
 //! stay options. The multiplet is the run's synergistic sub-network (its
 //! `size` rule: by default the union-mode multiplet, docs/METHOD.md).
 
-use super::driver::{finish, Driver, Measuring};
+use super::driver::{finish_batch, Driver, Measuring};
 use super::history::{History, Measures};
 use super::phases::{self, Phase};
 use crate::config::RunConfig;
@@ -159,28 +159,23 @@ pub fn retrain_config(full: &RunConfig) -> RunConfig {
 
 /// Section 7: from a trained run `full` (with checkpoints), retrain from the
 /// same initialisation with only the synergistic multiplet's neurons (of the
-/// checkpoint `pick` chooses), and with only the others; `open` starts an
-/// engine for a configuration and mask.
+/// checkpoint `pick` chooses), and with only the others, the two as one
+/// batch; `open` starts an engine for configurations and masks.
 pub async fn experiment(
     full: History,
     pick: Pick,
     silence: bool,
-    mut open: impl FnMut(&RunConfig, Option<&Mask>) -> Result<Engine, GpuError>,
+    open: impl FnOnce(&[(&RunConfig, Option<&Mask>)]) -> Result<Engine, GpuError>,
 ) -> Result<Subnetwork, String> {
     let (cp, chosen) = pick_checkpoint(&full, pick)?;
     let (step, synergy_bits, neurons) = (cp.step, cp.synergy, synergy_neurons(cp));
     let rc = retrain_config(&full.config);
     let mask = mask_of(&neurons, full.config.hidden as usize, silence);
-    let mut train = |mask: &Mask| {
-        let driver = Driver::new(&rc, "", Measuring::Off);
-        let engine = open(&rc, Some(mask)).map_err(|e| e.to_string());
-        async move {
-            let done = finish(driver, &mut engine?, crate::engine::gpu::MAX_BATCH / 2, |_| {}).await;
-            Ok::<_, String>(done.map_err(|e| e.to_string())?.into_parts().0)
-        }
-    };
-    let sub = train(&mask).await?;
-    let inverse = train(&mask.inverse()).await?;
+    let inverse = mask.inverse();
+    let engine = open(&[(&rc, Some(&mask)), (&rc, Some(&inverse))]).map_err(|e| e.to_string())?;
+    let drivers = vec![Driver::new(&rc, "", Measuring::Off), Driver::new(&rc, "", Measuring::Off)];
+    let done = finish_batch(drivers, engine, |_| {}).await.map_err(|e| e.to_string())?;
+    let [sub, inverse] = <[Driver; 2]>::try_from(done).map_err(|_| "two retrained runs")?.map(|d| d.into_parts().0);
     Ok(Subnetwork { query: full.query.clone(), step, chosen, synergy_bits, neurons, silence, full, sub, inverse })
 }
 

@@ -1,6 +1,8 @@
-//! The run's task: an engine per seed, then `run::Driver` advanced once per
-//! animation frame while the player says so; checkpoints go to the worker
-//! and come back into the history in step order.
+//! The run's task: one engine for every seed (a batch of models), pumped
+//! once per animation frame while the player says so: work is submitted
+//! ahead and whatever has arrived is handed to the seeds' drivers, so the
+//! frame never waits on the GPU. Checkpoints go to the worker and come back
+//! into the history in step order.
 
 use super::dom::{self, message, metric, now_ms, text};
 use super::player::{fail, set_state, stale, State};
@@ -8,13 +10,20 @@ use super::view::{self, ALL_CHARTS, STEP_CHARTS};
 use super::{analyst, lesson, with};
 use crate::config::RunConfig;
 use crate::engine::{self, gpu::Gpu, Engine};
-use crate::run::driver::{perform, Action, Deadline, Driver, Job, Measuring};
+use crate::run::driver::{all_done, Batch, Driver, Job, Measuring};
 use crate::run::history::History;
 use crate::run::Backend;
 use crate::url;
 
 /// Checkpoints waiting for the worker before training waits for them.
 const BACKLOG: usize = 2;
+/// Submissions in flight at most: enough to keep a GPU busy through a
+/// frame of checkpoints (a read every `every` steps), few enough that the
+/// staging buffers stay small.
+pub const DEPTH: usize = 8;
+/// Milliseconds of a frame the CPU engine may train for (it trains while
+/// work is submitted), so the page keeps drawing at 60 frames per second.
+const CPU_FRAME_MS: f64 = 12.0;
 
 /// The runs of the configuration: the one shown, measured and exported,
 /// and the other seeds beside it.
@@ -59,15 +68,19 @@ impl Runs {
     pub fn other_histories(&self) -> Vec<&History> {
         self.others.iter().map(Driver::history).collect()
     }
+
+    /// Every seed's driver, the shown one first: model i of the batch.
+    pub fn drivers_mut(&mut self) -> Vec<&mut Driver> {
+        std::iter::once(&mut self.driver).chain(self.others.iter_mut()).collect()
+    }
 }
 
 fn measured(config: &RunConfig, backend: &str) -> Driver {
     Driver::new(config, backend, Measuring::Deferred(BACKLOG))
 }
 
-/// One run: get an engine, then advance the run's driver each animation
-/// frame while the state says so. Ends when the run is done, fails, or is
-/// replaced.
+/// One run: get an engine, then pump its batch each animation frame while
+/// the state says so. Ends when the run is done, fails, or is replaced.
 pub async fn drive(run: u32) {
     let (config, page) = with(|a| (a.config.clone(), a.page.clone()));
     if page.backend != Backend::Cpu {
@@ -78,21 +91,43 @@ pub async fn drive(run: u32) {
     if stale(run) {
         return;
     }
-    let Some(mut engines) = start_engines(&config, page.seeds, page.backend, gpu) else { return };
+    let Some(engine) = start_engines(&config, page.seeds, page.backend, gpu) else { return };
     let query = url::to_query(&config);
+    let mut batch = Batch::new(engine);
+    let mut pace = Pace::default();
     loop {
         dom::next_frame().await;
         if stale(run) {
             return;
         }
-        let want = with(|a| a.player.wanted(a.page.speed));
-        if want == 0 {
-            continue;
-        }
-        match frame(run, &query, want, &mut engines).await {
+        match frame(run, &query, &mut batch, &mut pace) {
             Ok(true) => {}
             Ok(false) => return,
             Err(why) => return fail(&why, true),
+        }
+    }
+}
+
+/// How many steps a frame submits: the speed setting's, or on the CPU
+/// engine as many as fit in [`CPU_FRAME_MS`] at the speed measured so far.
+#[derive(Default)]
+pub struct Pace {
+    ms_per_step: Option<f64>,
+}
+
+impl Pace {
+    pub fn steps(&self, want: u32, gpu: bool) -> u32 {
+        if want == 0 || gpu {
+            return want;
+        }
+        self.ms_per_step.map_or(1, |ms| ((CPU_FRAME_MS / ms) as u32).clamp(1, want))
+    }
+
+    /// `steps` took `ms` (a moving average, as a frame's share of a step varies).
+    pub fn took(&mut self, steps: u32, ms: f64) {
+        if steps > 0 {
+            let now = ms / steps as f64;
+            self.ms_per_step = Some(self.ms_per_step.map_or(now, |old| 0.7 * old + 0.3 * now));
         }
     }
 }
@@ -159,21 +194,20 @@ async fn adapter_name() -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-/// An engine and a driver per seed (seed, seed+1, ...), and the engine line.
-fn start_engines(config: &RunConfig, seeds: u32, backend: Backend, gpu: Option<Gpu>) -> Option<Vec<Engine>> {
+/// One engine for every seed (seed, seed+1, ...), a driver per seed, and
+/// the engine line.
+fn start_engines(config: &RunConfig, seeds: u32, backend: Backend, gpu: Option<Gpu>) -> Option<Engine> {
     let configs: Vec<RunConfig> =
         (0..seeds as u64).map(|i| RunConfig { seed: config.seed.wrapping_add(i), ..config.clone() }).collect();
-    let mut engines = Vec::new();
-    for c in &configs {
-        match engine::start(c, gpu.as_ref(), 1) {
-            Ok(e) => engines.push(e),
-            Err(e) => {
-                fail(&format!("Could not start the GPU engine for seed {}: {e}.", c.seed), true);
-                return None;
-            }
+    let runs: Vec<_> = configs.iter().map(|c| (c, None)).collect();
+    let engine = match engine::start_batch(&runs, gpu.as_ref(), 1) {
+        Ok(e) => e,
+        Err(e) => {
+            fail(&format!("Could not start the GPU engine: {e}."), true);
+            return None;
         }
-    }
-    let kind = if engines[0].is_gpu() { "webgpu" } else { "cpu" };
+    };
+    let kind = if engine.is_gpu() { "webgpu" } else { "cpu" };
     with(|a| {
         a.runs.driver = measured(config, kind);
         a.runs.others = configs[1..].iter().map(|c| Driver::new(c, kind, Measuring::Off)).collect();
@@ -182,48 +216,41 @@ fn start_engines(config: &RunConfig, seeds: u32, backend: Backend, gpu: Option<G
     metric("engine", kind);
     metric("seeds", &seeds.to_string());
     let cpu_why = if backend == Backend::Cpu { "chosen with backend=cpu" } else { "WebGPU unavailable" };
-    text("adapter", &if kind == "webgpu" { engines[0].describe() } else { format!("CPU ({cpu_why})") });
+    text("adapter", &if kind == "webgpu" { engine.describe() } else { format!("CPU ({cpu_why})") });
     // A software GPU chosen with backend=gpu: the CPU engine is one click away.
-    dom::show("use-cpu", kind == "webgpu" && crate::run::backend::is_software(&engines[0].describe()));
-    Some(engines)
+    dom::show("use-cpu", kind == "webgpu" && crate::run::backend::is_software(&engine.describe()));
+    Some(engine)
 }
 
-/// One frame of a run: a batch of up to `want` steps for every seed (the
-/// primary run's checkpoint read at its end). False once the run is over.
-async fn frame(run: u32, query: &str, want: u32, engines: &mut [Engine]) -> Result<bool, String> {
-    let budget = Some(Deadline { now: now_ms, ms: 12.0 });
-    let trained_before = with(|a| a.runs.driver.step());
-    let mut trained = 0;
-    loop {
-        let action = with(|a| a.runs.driver.next(want));
-        match action {
-            Action::Done => {
-                with(|a| a.view.dirty = ALL_CHARTS);
-                set_state(State::Done);
-                return Ok(false);
-            }
-            Action::Wait => return Ok(true),
-            Action::Train(_) if trained > 0 => return Ok(true),
-            _ => {}
-        }
-        let outcome = perform(&mut engines[0], &action, budget).await;
-        if stale(run) {
-            return Ok(false);
-        }
-        let Some(outcome) = outcome.map_err(|e| format!("Training stopped: {e}. Restart on WebGPU, or continue on the CPU (the run restarts from step 0 there, with the same result)."))? else {
-            return Ok(true);
-        };
-        let first = with(|a| a.runs.driver.history().steps.is_empty());
-        if let Some(job) = with(|a| a.runs.driver.apply(outcome)) {
+/// One frame of a run: submit this frame's steps for every seed, take in
+/// what has arrived, send checkpoints to the worker. False once the run is
+/// over.
+fn frame(run: u32, query: &str, batch: &mut Batch, pace: &mut Pace) -> Result<bool, String> {
+    let gpu = batch.engine.is_gpu();
+    let steps = with(|a| pace.steps(a.player.wanted(a.page.speed), gpu));
+    let first = with(|a| a.runs.driver.history().steps.is_empty());
+    let t0 = now_ms();
+    let pumped = with(|a| batch.pump(&mut a.runs.drivers_mut(), steps, DEPTH)).map_err(|e| {
+        format!("Training stopped: {e}. Restart on WebGPU, or continue on the CPU (the run restarts from step 0 there, with the same result).")
+    })?;
+    if !gpu {
+        pace.took(pumped.submitted, now_ms() - t0);
+    }
+    for (i, job) in pumped.jobs {
+        // Only the shown seed is measured.
+        if i == 0 {
             measure(run, query, job);
         }
-        let Action::Train(_) = action else { continue };
-        trained = with(|a| a.runs.driver.step()).saturating_sub(trained_before);
-        if !shown(first, trained) {
-            return Ok(false);
-        }
-        step_others(run, trained, &mut engines[1..]).await?;
     }
+    if pumped.arrived > 0 && !shown(first, pumped.arrived) {
+        return Ok(false);
+    }
+    if with(|a| all_done(&a.runs.drivers_mut())) {
+        with(|a| a.view.dirty = ALL_CHARTS);
+        set_state(State::Done);
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// The latest step into the metrics after `trained` steps; false when the
@@ -256,23 +283,6 @@ fn shown(first: bool, trained: u32) -> bool {
         false,
     );
     false
-}
-
-/// The other seeds, `k` steps each in the same frame; a diverged seed
-/// stops its own curve only.
-async fn step_others(run: u32, k: u32, engines: &mut [Engine]) -> Result<(), String> {
-    for (i, eng) in engines.iter_mut().enumerate() {
-        let action = with(|a| a.runs.others[i].next(k));
-        let outcome = perform(eng, &action, None).await;
-        if stale(run) {
-            return Ok(());
-        }
-        let seed = with(|a| a.runs.others[i].config().seed);
-        if let Some(o) = outcome.map_err(|e| format!("Training seed {seed} stopped: {e}."))? {
-            with(|a| a.runs.others[i].apply(o));
-        }
-    }
-    Ok(())
 }
 
 /// Hands a checkpoint's activations to the worker (started on first use).

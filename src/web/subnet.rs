@@ -5,11 +5,12 @@
 //! the others alone; three test-accuracy curves on `#subnetwork-chart`.
 
 use super::dom::{self, by_id, message, now_ms, on_click};
+use super::driver::{Pace, DEPTH};
 use super::player::stale;
 use super::view::{self, number};
 use super::with;
 use crate::engine::{self, gpu::GpuError, Engine};
-use crate::run::driver::{perform, Action, Deadline, Driver, Measuring};
+use crate::run::driver::{all_done, Batch, Driver, Measuring};
 use crate::run::history::{History, Measures};
 use crate::run::subnet;
 use web_sys::HtmlButtonElement;
@@ -38,12 +39,12 @@ pub fn clear() {
 }
 
 async fn subnetwork(run: u32) {
-    let Some(mut engines) = prepare() else { return };
+    let Some(engine) = prepare() else { return };
     dom::body().dataset().set("subnetwork", "running").ok();
     by_id::<HtmlButtonElement>("subnetwork").set_disabled(true);
     dom::show("subnetwork-figure", true);
     let speed = with(|a| a.page.speed);
-    let ended = retrain(run, speed.max(8), &mut engines).await;
+    let ended = retrain(run, speed.max(8), Batch::new(engine)).await;
     by_id::<HtmlButtonElement>("subnetwork").set_disabled(false);
     match ended {
         None => {}
@@ -57,9 +58,9 @@ async fn subnetwork(run: u32) {
     }
 }
 
-/// The multiplet's neurons, the two masked engines and their drivers; None
-/// (with a message) when there is nothing to retrain.
-fn prepare() -> Option<[Engine; 2]> {
+/// The multiplet's neurons, one engine for the two masked runs and their
+/// drivers; None (with a message) when there is nothing to retrain.
+fn prepare() -> Option<Engine> {
     let (h, gpu) = with(|a| (a.runs.driver.history().clone(), a.runs.device.clone()));
     let (cp, chosen) = match subnet::pick_checkpoint(&h, subnet::Pick::Emergence) {
         Ok((cp, chosen)) => (cp.clone(), chosen),
@@ -77,10 +78,10 @@ fn prepare() -> Option<[Engine; 2]> {
     web_sys::console::log_1(&format!("sub-network: {} neurons from {chosen}", neurons.len()).into());
     let c = subnet::retrain_config(&h.config);
     let mask = subnet::mask_of(&neurons, hidden, false);
-    let start = |m: &engine::Mask| engine::start_masked(&c, gpu.as_ref(), 1, Some(m));
-    let engines = match (start(&mask), start(&mask.inverse())) {
-        (Ok(s), Ok(i)) => [s, i],
-        (Err(e), _) | (_, Err(e)) => {
+    let inverse = mask.inverse();
+    let engine = match engine::start_batch(&[(&c, Some(&mask)), (&c, Some(&inverse))], gpu.as_ref(), 1) {
+        Ok(e) => e,
+        Err(e) => {
             message(&format!("Could not start the sub-network's engine: {e}."));
             return None;
         }
@@ -93,7 +94,7 @@ fn prepare() -> Option<[Engine; 2]> {
             runs: [Driver::new(&c, "", Measuring::Off), Driver::new(&c, "", Measuring::Off)],
         })
     });
-    Some(engines)
+    Some(engine)
 }
 
 /// Why a multiplet of every neuron still trains, and how to get a smaller one.
@@ -109,18 +110,28 @@ fn explain_whole(h: &History, cp: &Measures) {
     ));
 }
 
-/// Both retrainings, `want` steps per frame, drawn as they go. None when
-/// the run was replaced.
-async fn retrain(run: u32, want: u32, engines: &mut [Engine; 2]) -> Option<Result<(), GpuError>> {
-    let mut drawn_at = 0.0;
+/// Both retrainings as one batch, `want` steps per frame at most, drawn as
+/// they go. None when the run was replaced.
+async fn retrain(run: u32, want: u32, mut batch: Batch) -> Option<Result<(), GpuError>> {
+    let (mut drawn_at, mut pace) = (0.0, Pace::default());
     loop {
         dom::next_frame().await;
         if stale(run) {
             return None;
         }
-        let done = match subnet_frame(run, want, engines).await {
+        let steps = pace.steps(want, batch.engine.is_gpu());
+        let t0 = now_ms();
+        let pumped = with(|a| {
+            let n = a.subnet.as_mut()?;
+            let [sub, inverse] = &mut n.runs;
+            Some(batch.pump(&mut [sub, inverse], steps, DEPTH).map(|p| (p.submitted, all_done(&[sub, inverse]))))
+        })?;
+        let done = match pumped {
             Err(e) => return Some(Err(e)),
-            Ok(done) => done,
+            Ok((submitted, done)) => {
+                pace.took(submitted, now_ms() - t0);
+                done
+            }
         };
         if done || now_ms() - drawn_at > 200.0 {
             draw();
@@ -130,31 +141,6 @@ async fn retrain(run: u32, want: u32, engines: &mut [Engine; 2]) -> Option<Resul
             return Some(Ok(()));
         }
     }
-}
-
-/// One frame of the two retrainings: the sub-network up to `want` steps,
-/// then its inverse as far as the sub-network got. True once both are done.
-async fn subnet_frame(run: u32, want: u32, engines: &mut [Engine; 2]) -> Result<bool, GpuError> {
-    for (i, eng) in engines.iter_mut().enumerate() {
-        let action = with(|a| {
-            let [sub, inverse] = &a.subnet.as_ref()?.runs;
-            let behind = sub.step().saturating_sub(inverse.step());
-            Some(if i == 0 {
-                sub.next(want)
-            } else {
-                inverse.next(if sub.next(1) == Action::Done { want } else { behind })
-            })
-        });
-        let Some(action) = action else { return Ok(true) };
-        let outcome = perform(eng, &action, Some(Deadline { now: now_ms, ms: 12.0 })).await?;
-        if stale(run) {
-            return Ok(true);
-        }
-        if let Some(o) = outcome {
-            with(|a| a.subnet.as_mut().map(|n| n.runs[i].apply(o)));
-        }
-    }
-    Ok(with(|a| a.subnet.as_ref().is_none_or(|n| n.runs.iter().all(|d| d.next(1) == Action::Done))))
 }
 
 /// The full run's and the two retrained runs' test accuracy, with a key.

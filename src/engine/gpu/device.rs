@@ -103,13 +103,20 @@ impl Gpu {
         })
     }
 
-    /// Copies `floats` f32 from `buffer` (at float offset `at`) back to the host.
+    /// Copies `floats` f32 from `buffer` (at float offset `at`) back to the
+    /// host, through a staging buffer of its own (tests and one-off reads;
+    /// training reads through the engine's pool).
     pub async fn read(&self, buffer: &wgpu::Buffer, at: usize, floats: usize) -> Result<Vec<f32>, GpuError> {
         let staging = self.staging("readback", floats);
-        self.read_via(buffer, at, floats, &staging).await
+        let mut enc = self.device.create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(buffer, at as u64 * 4, &staging, 0, (floats * 4) as u64);
+        self.queue.submit([enc.finish()]);
+        let mapping = Mapping::start(&staging, floats);
+        self.wait_for(&mapping).await?;
+        mapping.read(&staging, floats)
     }
 
-    /// A host-readable buffer of `floats` f32 for `read_via`.
+    /// A host-readable buffer of `floats` f32.
     pub(super) fn staging(&self, label: &str, floats: usize) -> wgpu::Buffer {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
@@ -119,28 +126,47 @@ impl Gpu {
         })
     }
 
-    /// `read` through a staging buffer the caller keeps (no allocation on a
-    /// hot path); it must not be mapped by anyone else meanwhile.
-    pub(super) async fn read_via(
-        &self,
-        buffer: &wgpu::Buffer,
-        at: usize,
-        floats: usize,
-        staging: &wgpu::Buffer,
-    ) -> Result<Vec<f32>, GpuError> {
-        let bytes = (floats * 4) as u64;
-        let mut enc = self.device.create_command_encoder(&Default::default());
-        enc.copy_buffer_to_buffer(buffer, at as u64 * 4, staging, 0, bytes);
-        self.queue.submit([enc.finish()]);
-        let (tx, rx) = oneshot();
-        staging.slice(..bytes).map_async(wgpu::MapMode::Read, move |r| tx.send(r));
+    /// Lets finished maps call back without blocking: natively wgpu needs a
+    /// poll; in the browser the event loop does it.
+    pub(super) fn poll(&self) {
+        let _ = self.device.poll(wgpu::PollType::Poll);
+    }
+
+    /// Waits until `mapping` completes (or the device fails).
+    pub(super) async fn wait_for(&self, mapping: &Mapping) -> Result<(), GpuError> {
         // Natively this drives the map to completion; on the web the browser does.
         let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
-        let mapped = rx.await;
+        let done = Receiver(mapping.0.clone()).await;
         self.check()?;
-        mapped.map_err(|e| GpuError::Lost(e.to_string()))?;
+        done.map_err(|e| GpuError::Lost(e.to_string()))
+    }
+}
+
+/// A staging buffer's map in progress: `map_async`'s callback fills it.
+pub(super) struct Mapping(Arc<Mutex<Shared<Result<(), wgpu::BufferAsyncError>>>>);
+
+impl Mapping {
+    /// Starts mapping the first `floats` f32 of `staging` for reading.
+    pub(super) fn start(staging: &wgpu::Buffer, floats: usize) -> Mapping {
+        let (tx, rx) = oneshot();
+        staging.slice(..(floats * 4).max(4) as u64).map_async(wgpu::MapMode::Read, move |r| tx.send(r));
+        Mapping(rx.0)
+    }
+
+    /// Whether the callback has run.
+    pub(super) fn done(&self) -> bool {
+        self.0.lock().unwrap().value.is_some()
+    }
+
+    /// The mapped floats (the map must be done), then unmaps `staging`.
+    pub(super) fn read(&self, staging: &wgpu::Buffer, floats: usize) -> Result<Vec<f32>, GpuError> {
+        let mut s = self.0.lock().unwrap();
+        if let Some(Err(e)) = s.value.take() {
+            return Err(GpuError::Lost(e.to_string()));
+        }
+        let bytes = (floats * 4).max(4) as u64;
         let view = staging.slice(..bytes).get_mapped_range().map_err(|e| GpuError::Lost(e.to_string()))?;
-        let out = bytemuck::cast_slice(&view).to_vec();
+        let out = bytemuck::cast_slice(&view)[..floats].to_vec();
         drop(view);
         staging.unmap();
         Ok(out)
@@ -172,12 +198,13 @@ impl<T> Sender<T> {
     }
 }
 
-impl<T> Future for Receiver<T> {
+impl<T: Clone> Future for Receiver<T> {
     type Output = T;
+    /// Ready once sent; the value stays for `Mapping::read`.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let mut s = self.0.lock().unwrap();
-        match s.value.take() {
-            Some(v) => Poll::Ready(v),
+        match &s.value {
+            Some(v) => Poll::Ready(v.clone()),
             None => {
                 s.waker = Some(cx.waker().clone());
                 Poll::Pending

@@ -135,6 +135,11 @@ pub fn linear_grid(n: u32) -> [u32; 3] {
     }
 }
 
+/// `grid` once per model of a batch, along z.
+pub fn batched(grid: [u32; 3], models: u32) -> [u32; 3] {
+    [grid[0], grid[1], models]
+}
+
 /// A spec's source: the file, after the `AdamScalars` prelude where it binds it.
 macro_rules! source {
     ($file:literal) => {
@@ -151,6 +156,12 @@ mirror! {
         pub hidden: u32,
         pub p: u32,
         pub b1_offset: u32,
+        /// Floats of parameters per model.
+        pub theta_len: u32,
+        /// Samples per model (0: every model reads the same ones).
+        pub samples_stride: u32,
+        pub models: u32,
+        pub _pad0: u32,
     }
 }
 
@@ -168,7 +179,7 @@ impl Kernel for Hidden {
         args: HiddenArgs::LAYOUT,
     };
     fn grids(a: &HiddenArgs) -> Vec<[u32; 3]> {
-        vec![[groups(a.hidden, 64), a.rows, 1]]
+        vec![[groups(a.hidden, 64), a.rows, a.models]]
     }
 }
 
@@ -189,12 +200,18 @@ mirror! {
         pub c_split: u32,
         pub relu_mask: u32,
         pub splits: u32,
-        pub _pad: u32,
+        /// Floats from one model's A, B and C to the next's.
+        pub a_model: u32,
+        pub b_model: u32,
+        pub c_model: u32,
+        pub models: u32,
+        pub _pad0: u32,
     }
 }
 
 /// `matmul.wgsl`: C = A B through strides, on TILE x TILE output tiles, the
-/// reduction optionally split over `splits` workgroups along z.
+/// reduction optionally split over `splits` workgroups along z, for every
+/// model of a batch (z = model * splits + split).
 pub struct Matmul;
 
 impl Matmul {
@@ -213,7 +230,7 @@ impl Kernel for Matmul {
         args: MatmulArgs::LAYOUT,
     };
     fn grids(a: &MatmulArgs) -> Vec<[u32; 3]> {
-        vec![[groups(a.n, Self::TILE), groups(a.m, Self::TILE), a.splits]]
+        vec![[groups(a.n, Self::TILE), groups(a.m, Self::TILE), a.splits * a.models]]
     }
 }
 
@@ -223,6 +240,11 @@ mirror! {
         pub splits: u32,
         pub stride: u32,
         pub dst_off: u32,
+        /// Floats from one model's destination to the next's.
+        pub dst_model: u32,
+        pub models: u32,
+        pub _pad0: u32,
+        pub _pad1: u32,
     }
 }
 
@@ -240,7 +262,7 @@ impl Kernel for SumSplits {
         args: SumSplitsArgs::LAYOUT,
     };
     fn grids(a: &SumSplitsArgs) -> Vec<[u32; 3]> {
-        vec![linear_grid(a.count)]
+        vec![batched(linear_grid(a.count), a.models)]
     }
 }
 
@@ -250,7 +272,7 @@ mirror! {
         pub classes: u32,
         /// 1: also write d(mean loss)/d(logits).
         pub grad: u32,
-        pub _pad0: u32,
+        pub models: u32,
         /// 1 / (training samples): the mean's factor in the gradient.
         pub scale: f32,
         pub _pad1: f32,
@@ -279,7 +301,7 @@ impl Kernel for SoftmaxXent {
         args: SoftmaxXentArgs::LAYOUT,
     };
     fn grids(a: &SoftmaxXentArgs) -> Vec<[u32; 3]> {
-        vec![[groups(a.rows, 64), 1, 1]]
+        vec![[groups(a.rows, 64), a.models, 1]]
     }
 }
 
@@ -288,8 +310,8 @@ mirror! {
         pub rows: u32,
         /// 0: the train sums of a metrics slot, 2: the test sums.
         pub base: u32,
+        pub models: u32,
         pub _pad0: u32,
-        pub _pad1: u32,
     }
 }
 
@@ -312,8 +334,8 @@ impl Kernel for Reduce {
         workgroup: [256, 1, 1],
         args: ReduceArgs::LAYOUT,
     };
-    fn grids(_: &ReduceArgs) -> Vec<[u32; 3]> {
-        vec![[1, 1, 1]]
+    fn grids(a: &ReduceArgs) -> Vec<[u32; 3]> {
+        vec![[1, a.models, 1]]
     }
 }
 
@@ -323,6 +345,10 @@ mirror! {
         pub hidden: u32,
         pub inputs: u32,
         pub b1_offset: u32,
+        pub theta_len: u32,
+        pub models: u32,
+        pub _pad0: u32,
+        pub _pad1: u32,
     }
 }
 
@@ -347,17 +373,17 @@ impl Kernel for GradW1 {
         args: GradW1Args::LAYOUT,
     };
     fn grids(a: &GradW1Args) -> Vec<[u32; 3]> {
-        vec![[groups(a.hidden, 64), a.inputs + 1, 1]]
+        vec![[groups(a.hidden, 64), a.inputs + 1, a.models]]
     }
 }
 
 mirror! {
     pub struct AdamWArgs {
-        /// Parameters to update.
+        /// Parameters to update per model.
         pub len: u32,
+        pub models: u32,
         pub _pad0: u32,
         pub _pad1: u32,
-        pub _pad2: u32,
     }
 }
 
@@ -382,22 +408,23 @@ impl Kernel for AdamW {
         args: AdamWArgs::LAYOUT,
     };
     fn grids(a: &AdamWArgs) -> Vec<[u32; 3]> {
-        vec![linear_grid(a.len)]
+        vec![batched(linear_grid(a.len), a.models)]
     }
 }
 
 mirror! {
     pub struct NormArgs {
-        /// W1 and W2: the prefix of theta that is rescaled.
+        /// W1 and W2: the prefix of each model's theta that is rescaled.
         pub weights: u32,
+        pub theta_len: u32,
+        pub models: u32,
         pub _pad0: u32,
-        pub _pad1: u32,
-        pub norm0: f32,
     }
 }
 
 /// `norm.wgsl`: the constrained norm, a sum of squares in one workgroup
-/// (`norm_sumsq`) then the rescale of the weights (`norm_rescale`).
+/// (`norm_sumsq`) then the rescale of the weights (`norm_rescale`), per
+/// model, for the models whose `norm0` is positive.
 pub struct Norm;
 
 impl Kernel for Norm {
@@ -406,22 +433,22 @@ impl Kernel for Norm {
         file: "norm",
         source: source!("norm"),
         entries: &["norm_sumsq", "norm_rescale"],
-        binds: &[("nm", Bind::Args), ("theta", Bind::Write), ("sumsq", Bind::Write)],
+        binds: &[("nm", Bind::Args), ("theta", Bind::Write), ("sumsq", Bind::Write), ("norm0", Bind::Read)],
         workgroup: [256, 1, 1],
         args: NormArgs::LAYOUT,
     };
     fn grids(a: &NormArgs) -> Vec<[u32; 3]> {
-        vec![[1, 1, 1], linear_grid(a.weights)]
+        vec![[1, a.models, 1], batched(linear_grid(a.weights), a.models)]
     }
 }
 
 mirror! {
     pub struct MaskArgs {
-        /// Leading entries of theta to mask: W1, or every parameter.
-        pub limit: u32,
+        pub theta_len: u32,
         pub hidden: u32,
-        pub _pad0: u32,
-        pub _pad1: u32,
+        /// Where W1 ends: its factors differ from the rest's.
+        pub w2_offset: u32,
+        pub models: u32,
     }
 }
 
@@ -440,7 +467,7 @@ impl Kernel for Mask {
         args: MaskArgs::LAYOUT,
     };
     fn grids(a: &MaskArgs) -> Vec<[u32; 3]> {
-        vec![linear_grid(a.limit)]
+        vec![batched(linear_grid(a.theta_len), a.models)]
     }
 }
 
@@ -540,7 +567,7 @@ impl<K: Kernel> Compiled<K> {
                     Bind::AdamScalars => wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                         buffer: rest.next().expect("the adam_scalars buffer"),
                         offset: 0,
-                        size: wgpu::BufferSize::new(std::mem::size_of::<AdamScalars>() as u64),
+                        size: wgpu::BufferSize::new(super::SLOT),
                     }),
                     Bind::Read | Bind::Write => {
                         rest.next().unwrap_or_else(|| panic!("{label}: no buffer for {name}")).as_entire_binding()
