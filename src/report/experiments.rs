@@ -6,7 +6,7 @@ use super::claims::Splits;
 use super::references::experiments;
 use super::Options;
 use crate::engine::{self, gpu::Gpu};
-use crate::run::driver::{finish, Capture, Driver, Measuring};
+use crate::run::driver::{finish, finish_batch, Capture, Driver, Measuring};
 use crate::run::history::History;
 use crate::run::phases::{self, PhaseBand};
 use crate::run::predict::{self, Prediction, Rule};
@@ -85,12 +85,32 @@ pub fn train(
     gpu: Option<&Gpu>,
     threads: usize,
     capture: &[u32],
-    progress: impl FnMut(&crate::engine::StepRecord),
+    mut progress: impl FnMut(&crate::engine::StepRecord),
 ) -> Result<(History, Vec<Capture>, Vec<String>), String> {
-    let engine = engine::start(c, gpu, threads).map_err(|e| e.to_string())?;
-    let driver = Driver::new(c, &engine.describe(), Measuring::Inline).capturing(capture);
-    let done = pollster::block_on(finish(driver, engine, progress));
-    Ok(done.map_err(|e| e.to_string())?.into_parts())
+    let report = |d: &[Driver]| d[0].history().steps.last().into_iter().for_each(&mut progress);
+    let mut done = train_batch(&[(c.clone(), capture.to_vec())], gpu, threads, report)?;
+    Ok(done.remove(0))
+}
+
+/// Trains the runs `runs` (each with the steps whose activations it keeps)
+/// together with inline measures: one batch on the GPU, so they must share
+/// p, the width and the split sizes ([`engine::batch_key`]); on the CPU, an
+/// engine per run stepped in turn. `progress` sees the runs after each
+/// training submission.
+pub fn train_batch(
+    runs: &[(crate::config::RunConfig, Vec<u32>)],
+    gpu: Option<&Gpu>,
+    threads: usize,
+    progress: impl FnMut(&[Driver]),
+) -> Result<Vec<(History, Vec<Capture>, Vec<String>)>, String> {
+    let refs: Vec<_> = runs.iter().map(|(c, _)| (c, None)).collect();
+    let engine = engine::start_batch(&refs, gpu, threads).map_err(|e| e.to_string())?;
+    let drivers: Vec<Driver> = runs
+        .iter()
+        .map(|(c, capture)| Driver::new(c, &engine.describe(), Measuring::Inline).capturing(capture))
+        .collect();
+    let done = pollster::block_on(finish_batch(drivers, engine, progress)).map_err(|e| e.to_string())?;
+    Ok(done.into_iter().map(Driver::into_parts).collect())
 }
 
 /// Section 7 for a trained run.
@@ -166,40 +186,55 @@ fn read_run(dir: &std::path::Path, preset: &str, c: &crate::config::RunConfig) -
     Ok(h)
 }
 
-/// Every run of the selected experiments (trained, or read from `o.from`);
-/// the first wd2 run keeps the sensitivity analysis' activations.
+/// Every run of the selected experiments (trained, the seeds of an
+/// experiment as one batch, or read from `o.from`); the first wd2 run keeps
+/// the sensitivity analysis' activations.
 pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, Vec<Capture>), String> {
     let presets = selected(o)?;
     let total = presets.len() * o.seeds as usize;
     let (mut runs, mut captures) = (Vec::new(), Vec::new());
     for &preset in &presets {
+        let mut batch = Vec::new();
         for seed in 0..o.seeds as u64 {
             let c = config(o, over, preset, seed)?;
             if c.every == 0 {
                 return Err("reproduce needs progress measures (every > 0)".into());
             }
             let capture = if preset == "wd2" && seed == 0 { sensitivity_steps(&c) } else { Vec::new() };
-            let t = Instant::now();
-            let run = match &o.from {
-                Some(dir) => {
+            batch.push((c, capture));
+        }
+        let t = Instant::now();
+        let trained: Vec<Run> = match &o.from {
+            Some(dir) => {
+                let mut read = Vec::new();
+                for (c, capture) in &batch {
                     if !capture.is_empty() {
-                        captures.extend(replay(&c, gpu, o.threads, &capture)?);
+                        captures.extend(replay(c, gpu, o.threads, capture)?);
                     }
-                    Run::of(preset, read_run(dir, preset, &c)?, Vec::new(), f64::NAN)
+                    read.push(Run::of(preset, read_run(dir, preset, c)?, Vec::new(), f64::NAN));
                 }
-                None => {
-                    let (history, caps, skipped) = train(&c, gpu, o.threads, &capture, |_| {})?;
-                    captures.extend(caps);
-                    Run::of(preset, history, skipped, t.elapsed().as_secs_f64())
-                }
-            };
-            let file = o.out.join("runs").join(format!("{preset}_seed{seed}.json"));
+                read
+            }
+            None => {
+                let done = train_batch(&batch, gpu, o.threads, |_| {})?;
+                let seconds = t.elapsed().as_secs_f64() / batch.len() as f64;
+                done.into_iter()
+                    .map(|(history, caps, skipped)| {
+                        captures.extend(caps);
+                        Run::of(preset, history, skipped, seconds)
+                    })
+                    .collect()
+            }
+        };
+        for (run, (c, _)) in trained.into_iter().zip(&batch) {
+            let file = o.out.join("runs").join(format!("{preset}_seed{}.json", c.seed));
             std::fs::write(&file, crate::run::to_json(&run.history))
                 .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             if !o.quiet {
                 eprintln!(
-                    "[{}/{total}] {preset} seed {seed}: memorised {}, grokked {}, predicted {} ({:.0} s)",
+                    "[{}/{total}] {preset} seed {}: memorised {}, grokked {}, predicted {} ({:.0} s, the seeds trained together)",
                     runs.len() + 1,
+                    c.seed,
                     super::markdown::fmt_step(run.memorised),
                     super::markdown::fmt_step(run.grokked),
                     if run.prediction.groks { "grok" } else { "no grok" },
