@@ -192,6 +192,9 @@ pub struct PageSettings {
     pub speed: u32,
     /// Runs side by side: init seeds seed, seed+1, ...
     pub seeds: u32,
+    /// Analysis workers measuring checkpoints at once (None: one per spare
+    /// core, `run::pool::size`).
+    pub workers: Option<u32>,
     /// Parts of the page not shown (`HIDEABLE`), for a class link.
     pub hide: Vec<&'static str>,
     /// Pause where a class should discuss: memorised, synergy peak, grokked.
@@ -203,7 +206,15 @@ pub const HIDEABLE: [&str; 6] = ["settings", "presets", "share", "export", "teac
 
 impl Default for PageSettings {
     fn default() -> Self {
-        PageSettings { autostart: false, backend: Backend::Auto, speed: 8, seeds: 1, hide: Vec::new(), lesson: false }
+        PageSettings {
+            autostart: false,
+            backend: Backend::Auto,
+            speed: 8,
+            seeds: 1,
+            workers: None,
+            hide: Vec::new(),
+            lesson: false,
+        }
     }
 }
 
@@ -211,6 +222,16 @@ const PAGE_PARAMS: &[Param<PageSettings>] = &[
     param!("backend", backend, enum Backend::ALL),
     param!("speed", speed, int 1, 64),
     param!("seeds", seeds, int 1, 5),
+    Param {
+        key: "workers",
+        kind: Kind::Int(1, 16),
+        // Unset is the default, which a link never writes.
+        get: |s| s.workers.map_or(String::new(), |n| n.to_string()),
+        set: |s, v| {
+            s.workers = Some(int(v, 1, 16)?);
+            Ok(())
+        },
+    },
     param!("autostart", autostart, flag),
     Param {
         key: "hide",
@@ -501,18 +522,22 @@ mod tests {
 
     #[test]
     fn page_keys_are_checked_like_the_others() {
-        let parsed = parse_lenient("speed=99&seeds=0&backend=vulkan&autostart=yes&seed=2");
+        let parsed = parse_lenient("speed=99&seeds=0&workers=40&workers=two&backend=vulkan&autostart=yes&seed=2");
         let errors: Vec<String> = parsed.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(
             errors,
             [
                 "parameter 'speed' = '99': expected an integer from 1 to 64; using the nearest, 64",
                 "parameter 'seeds' = '0': expected an integer from 1 to 5; using the nearest, 1",
+                "parameter 'workers' = '40': expected an integer from 1 to 16; using the nearest, 16",
+                "parameter 'workers' = 'two': expected an integer from 1 to 16",
                 "parameter 'backend' = 'vulkan': expected one of auto, gpu, cpu",
                 "parameter 'autostart' = 'yes': expected 1, 0, true or false",
             ]
         );
-        assert_eq!((parsed.page, parsed.config.seed), (PageSettings { speed: 64, ..PageSettings::default() }, 2));
+        // The nearest for the number; the word after it keeps that.
+        let page = PageSettings { speed: 64, workers: Some(16), ..PageSettings::default() };
+        assert_eq!((parsed.page, parsed.config.seed), (page, 2));
         let c = parse_lenient("hidden=5000&lr=0&wd=5000&beta1=-1").config;
         // The nearest allowed value where there is one; lr's lower bound 0 is excluded.
         assert_eq!((c.hidden, c.lr, c.wd, c.beta1), (512, RunConfig::default().lr, 1000.0, 0.0));
@@ -529,15 +554,22 @@ mod tests {
 
     #[test]
     fn page_links_round_trip() {
-        let page =
-            PageSettings { autostart: true, backend: Backend::Cpu, speed: 3, seeds: 2, ..PageSettings::default() };
+        let page = PageSettings {
+            autostart: true,
+            backend: Backend::Cpu,
+            speed: 3,
+            seeds: 2,
+            workers: Some(2),
+            ..PageSettings::default()
+        };
         let c = RunConfig { p: 31, ..RunConfig::default() };
         let q = to_page_query(&c, &page);
-        assert_eq!(q, "p=31&backend=cpu&speed=3&seeds=2&autostart=true");
+        assert_eq!(q, "p=31&backend=cpu&speed=3&seeds=2&workers=2&autostart=true");
         let parsed = parse_lenient(&q);
         assert_eq!((parsed.config, parsed.page), (c, page));
         assert_eq!(to_page_query(&RunConfig::default(), &PageSettings::default()), "preset=wd2");
         assert!(matches!(kind("speed"), Some(Kind::Int(1, 64))));
+        assert!(matches!(kind("workers"), Some(Kind::Int(1, 16))));
         let mut page = PageSettings::default();
         let e = set_page(&mut page, "seeds", "9").unwrap_err();
         assert_eq!(e.to_string(), "parameter 'seeds' = '9': expected an integer from 1 to 5; using the nearest, 5");

@@ -9,6 +9,7 @@ pub mod driver;
 pub mod history;
 pub mod measure;
 pub mod phases;
+pub mod pool;
 pub mod predict;
 pub mod probe;
 pub mod subnet;

@@ -1,12 +1,16 @@
-//! Checkpoints measured off the main thread: a module worker (www/worker.js)
-//! loads this same wasm and runs `measure_checkpoint`, so the O-information
-//! work never freezes the page while training goes on. One worker, jobs in
-//! order; results carry their run so a reset discards them.
+//! Checkpoints measured off the main thread: module workers (www/worker.js)
+//! load this same wasm and run `measure_checkpoint`, so the O-information
+//! work never freezes the page while training goes on. A pool of them
+//! measures several checkpoints at once, each job to the least busy
+//! (`run::pool`); results carry their run so a reset discards them, and
+//! the run's driver puts them back in step order.
 
 use crate::model::{Params, Shape};
 use crate::run::driver::Job;
 use crate::run::history::{Checkpoint, Measures, WeightMeasures};
+use crate::run::pool::{self, Dispatch};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -57,28 +61,88 @@ pub struct Done {
     pub result: Result<Checkpoint, String>,
 }
 
-/// Starts the worker; `done` runs on the main thread for every result.
-pub fn spawn(done: impl Fn(Done) + 'static) -> Result<Worker, JsValue> {
+/// The page's analysis workers, each started on first use and kept across
+/// runs (its wasm module loaded once).
+struct Pool {
+    dispatch: Dispatch,
+    workers: Vec<Option<Worker>>,
+    /// Runs on the main thread for every result.
+    done: fn(Done),
+}
+
+thread_local! {
+    // Beside the app's state rather than in it: the workers live as long as
+    // the page, and the run's driver asks for the backlog while that state
+    // is borrowed.
+    static POOL: RefCell<Option<Pool>> = const { RefCell::new(None) };
+}
+
+fn with_pool<R>(f: impl FnOnce(&mut Pool) -> R) -> R {
+    POOL.with(|p| f(p.borrow_mut().as_mut().expect("the pool starts with the page")))
+}
+
+/// Sets up the pool: `asked` workers (the page's `workers=`), else one per
+/// core the browser reports beyond the page's own. Returns its size.
+pub fn start(asked: Option<u32>, done: fn(Done)) -> usize {
+    let cores = web_sys::window().map(|w| w.navigator().hardware_concurrency() as u32).filter(|&n| n > 0);
+    let n = pool::size(asked, cores);
+    POOL.with(|p| *p.borrow_mut() = Some(Pool { dispatch: Dispatch::new(n), workers: vec![None; n], done }));
+    n
+}
+
+/// Checkpoints outstanding before training waits for the pool.
+pub fn backlog() -> usize {
+    with_pool(|p| p.dispatch.backlog())
+}
+
+fn spawn(index: usize, done: fn(Done)) -> Result<Worker, JsValue> {
     let opts = WorkerOptions::new();
     opts.set_type(WorkerType::Module);
     let w = Worker::new_with_options("worker.js", &opts)?;
-    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| done(parse(&e.data())));
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+        let d = parse(&e.data());
+        with_pool(|p| p.dispatch.returned(index, d.run, d.step));
+        done(d)
+    });
     w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // Lives as long as the worker, which lives as long as the page or until terminated.
     on_message.forget();
     Ok(w)
 }
 
-/// Sends one job; the activations', the weights' and the logits' buffers
-/// move to the worker (no copy).
-pub fn send(w: &Worker, run: u32, query: &str, job: Job) -> Result<(), JsValue> {
-    let acts = js_sys::Float32Array::from(job.activations.as_slice());
-    let theta = js_sys::Float32Array::from(job.params.theta.as_slice());
-    let logits = js_sys::Float32Array::from(job.logits.as_slice());
-    let msg = js_sys::Array::of5(&run.into(), &query.into(), &job.step.into(), &(job.rows as u32).into(), &acts);
-    msg.push(&theta);
-    msg.push(&logits);
-    w.post_message_with_transfer(&msg, &js_sys::Array::of3(&acts.buffer(), &theta.buffer(), &logits.buffer()))
+/// Sends one job to the least busy worker (started if it is not yet); the
+/// activations', the weights' and the logits' buffers move to the worker
+/// (no copy).
+pub fn send(run: u32, query: &str, job: Job) -> Result<(), JsValue> {
+    with_pool(|p| {
+        let i = p.dispatch.pick();
+        if p.workers[i].is_none() {
+            p.workers[i] = Some(spawn(i, p.done)?);
+        }
+        let w = p.workers[i].as_ref().expect("just started");
+        let step = job.step;
+        let acts = js_sys::Float32Array::from(job.activations.as_slice());
+        let theta = js_sys::Float32Array::from(job.params.theta.as_slice());
+        let logits = js_sys::Float32Array::from(job.logits.as_slice());
+        let msg = js_sys::Array::of5(&run.into(), &query.into(), &step.into(), &(job.rows as u32).into(), &acts);
+        msg.push(&theta);
+        msg.push(&logits);
+        w.post_message_with_transfer(&msg, &js_sys::Array::of3(&acts.buffer(), &theta.buffer(), &logits.buffer()))?;
+        p.dispatch.sent(i, run, step);
+        Ok(())
+    })
+}
+
+/// The run was replaced: workers still measuring its checkpoints are
+/// stopped rather than waited for; idle ones stay for the next run.
+pub fn abandon() {
+    with_pool(|p| {
+        for i in p.dispatch.abandon() {
+            if let Some(w) = p.workers[i].take() {
+                w.terminate();
+            }
+        }
+    })
 }
 
 /// `[run, step, measures json, weights json]` or `[run, step, null, error]`

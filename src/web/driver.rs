@@ -1,8 +1,8 @@
 //! The run's task: one engine for every seed (a batch of models), pumped
 //! once per animation frame while the player says so: work is submitted
 //! ahead and whatever has arrived is handed to the seeds' drivers, so the
-//! frame never waits on the GPU. Checkpoints go to the worker and come back
-//! into the history in step order.
+//! frame never waits on the GPU. Checkpoints go to the analysis workers and
+//! come back into the history in step order.
 
 use super::dom::{self, message, metric, now_ms, text};
 use super::player::{fail, set_state, stale, State};
@@ -15,8 +15,6 @@ use crate::run::history::History;
 use crate::run::Backend;
 use crate::url;
 
-/// Checkpoints waiting for the worker before training waits for them.
-const BACKLOG: usize = 2;
 /// Submissions in flight at most: enough to keep a GPU busy through a
 /// frame of checkpoints (a read every `every` steps), few enough that the
 /// staging buffers stay small.
@@ -33,7 +31,6 @@ pub struct Runs {
     pub others: Vec<Driver>,
     /// The device the run trains on, for the sub-network's retraining.
     pub device: Option<Gpu>,
-    analyst: Option<web_sys::Worker>,
     /// Checkpoints failed in a row; three before any succeeded mean the
     /// configuration cannot be measured (too few samples or neurons).
     failures: u32,
@@ -43,26 +40,14 @@ pub struct Runs {
 
 impl Runs {
     pub fn new(config: &RunConfig) -> Runs {
-        Runs {
-            driver: measured(config, ""),
-            others: Vec::new(),
-            device: None,
-            analyst: None,
-            failures: 0,
-            unmeasurable: false,
-        }
+        Runs { driver: measured(config, ""), others: Vec::new(), device: None, failures: 0, unmeasurable: false }
     }
 
     /// Back to step 0 with `config`.
     pub fn restart(&mut self, config: &RunConfig) {
-        let outstanding = self.driver.outstanding();
-        *self = Runs { device: self.device.take(), analyst: self.analyst.take(), ..Runs::new(config) };
-        if outstanding > 0 {
-            // Drop the old run's queued analyses rather than wait for them.
-            if let Some(w) = self.analyst.take() {
-                w.terminate();
-            }
-        }
+        *self = Runs { device: self.device.take(), ..Runs::new(config) };
+        // Drop the old run's queued analyses rather than wait for them.
+        analyst::abandon();
     }
 
     pub fn other_histories(&self) -> Vec<&History> {
@@ -75,8 +60,9 @@ impl Runs {
     }
 }
 
+/// The shown run's driver: training waits when the analysis pool's backlog is full.
 fn measured(config: &RunConfig, backend: &str) -> Driver {
-    Driver::new(config, backend, Measuring::Deferred(BACKLOG))
+    Driver::new(config, backend, Measuring::Deferred(analyst::backlog()))
 }
 
 /// One run: get an engine, then pump its batch each animation frame while
@@ -285,7 +271,7 @@ fn shown(first: bool, trained: u32) -> bool {
     false
 }
 
-/// Hands a checkpoint's activations to the worker (started on first use).
+/// Hands a checkpoint's activations to the analysis pool.
 fn measure(run: u32, query: &str, job: Job) {
     let step = job.step;
     if with(|a| a.runs.unmeasurable) {
@@ -293,21 +279,16 @@ fn measure(run: u32, query: &str, job: Job) {
         with(|a| a.runs.driver.measured(step, Err("not measurable".into())));
         return;
     }
-    let sent = with(|a| {
-        if a.runs.analyst.is_none() {
-            a.runs.analyst = Some(analyst::spawn(received)?);
-        }
-        analyst::send(a.runs.analyst.as_ref().expect("just started"), run, query, job)
-    });
-    if let Err(e) = sent {
+    if let Err(e) = analyst::send(run, query, job) {
         let why = format!("the analysis could not start ({e:?})");
         with(|a| a.runs.driver.measured(step, Err(why.clone())));
         dom::message_kind("analysis-start", &format!("The checkpoint at step {step} was not measured: {why}."));
     }
 }
 
-/// A checkpoint back from the worker: into the history, the metrics, the charts.
-fn received(d: analyst::Done) {
+/// A checkpoint back from a worker: into the history (in step order), the
+/// metrics, the charts.
+pub fn received(d: analyst::Done) {
     if stale(d.run) {
         return;
     }

@@ -63,6 +63,7 @@ pub fn main() {
     console_error_panic_hook::set_once();
     let (config, page) = settings::from_url(&window.location().search().unwrap_or_default());
     let autostart = page.autostart;
+    let workers = analyst::start(page.workers, driver::received);
     APP.with(|a| {
         *a.borrow_mut() = Some(App {
             runs: driver::Runs::new(&config),
@@ -85,6 +86,7 @@ pub fn main() {
     lesson::wire();
     probe::wire();
     settings::show();
+    dom::metric("workers", &workers.to_string());
     player::set_state(player::State::Idle);
     saved::restore();
     wasm_bindgen_futures::spawn_local(view::render_loop());

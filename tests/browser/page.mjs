@@ -382,6 +382,23 @@ await check('several-seeds-side-by-side', async (page) => {
   assert(await page.inputValue('#seeds') === '5', 'seeds out of range takes the nearest, 5');
 });
 
+await check('a-pool-of-workers-measures-every-checkpoint', async (page) => {
+  // Two workers, a checkpoint every 5 steps: results come back out of order and enter in step order.
+  const run = await runToDone(page, 'preset=wd2&p=31&hidden=64&steps=60&every=5&workers=2&autostart=1&backend=cpu');
+  assert(Number(run.step) === 60, JSON.stringify(run));
+  assert(await metric(page, 'workers') === '2', `workers metric ${await metric(page, 'workers')}`);
+  assert(/[?&]workers=2(&|$)/.test(page.url()), `url ${page.url()}`);
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+  const steps = JSON.parse(readFileSync(await d.path()).toString()).checkpoints.map((c) => c.step);
+  assert(steps.join() === '5,10,15,20,25,30,35,40,45,50,55,60', `checkpoints ${steps.join()}`);
+  // Malformed: named in #message, the nearest taken.
+  await page.goto(`${base}?p=23&hidden=32&workers=99`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  const msg = await page.textContent('#message');
+  assert(msg.includes("parameter 'workers' = '99': expected an integer from 1 to 16; using the nearest, 16"), `message: ${msg}`);
+  assert(await metric(page, 'workers') === '16', `workers metric ${await metric(page, 'workers')}`);
+});
+
 await check('synergistic-sub-network-retrains', async (page) => {
   await runToDone(page, 'preset=wd2&p=23&hidden=64&steps=60&every=10&mode=union&autostart=1&backend=cpu');
   await page.locator('#subnetwork').click({ timeout: 10_000 });

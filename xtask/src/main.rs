@@ -4,6 +4,7 @@
 //!   cargo xtask browser            the page's checks alone (build dist/, headless Chromium)
 //!   cargo xtask build              build dist/ alone
 //!   cargo xtask bench              speed tables for BENCHMARKS.md, beside their baselines
+//!   cargo xtask bench page [FLAGS] the page's benchmark alone (tests/browser/bench.mjs, its flags)
 //! On a fresh Debian machine they install what they need: the wasm32 target,
 //! and for the tests Debian's mesa-vulkan-drivers and chromium, and
 //! playwright-core from npm. wasm-bindgen runs as a library pinned to the
@@ -23,8 +24,12 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
         Some("browser") => browser(),
-        Some("bench") => bench(),
-        _ => Err("usage: cargo xtask build | serve [--port N] | test | browser | bench".into()),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            None => bench(),
+            Some("page") => page_bench(&args[2..]),
+            Some(_) => Err("usage: cargo xtask bench [page [--steps N] [--limit-s S] [--gpu-limit-s S]]".into()),
+        },
+        _ => Err("usage: cargo xtask build | serve [--port N] | test | browser | bench [page ...]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -204,15 +209,25 @@ fn test() -> Result {
     browser()
 }
 
-/// The page's checks alone (tests/browser/page.mjs) against a fresh dist/.
-fn browser() -> Result {
-    let root = root();
+/// A fresh dist/ served on a free local port, with Chromium and
+/// playwright-core installed to drive it; the page's URL.
+fn serve_for_chromium() -> Result<String> {
     ensure_debian(&["chromium"])?;
     let dist = build()?;
-    let browser = root.join("tests/browser");
+    let browser = root().join("tests/browser");
     if !browser.join("node_modules/playwright-core").exists() {
         run(Command::new("npm").current_dir(&browser).args(["ci", "--no-audit", "--no-fund"]))?;
     }
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
+    let url = format!("http://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+    std::thread::spawn(move || serve_forever(listener, dist));
+    Ok(url)
+}
+
+/// The page's checks alone (tests/browser/page.mjs) against a fresh dist/.
+fn browser() -> Result {
+    let root = root();
+    let url = serve_for_chromium()?;
     // The native digest of a run's split and initial weights, for the browser to match.
     let query = "preset=wd2&seed=3&p=31";
     let native = output(Command::new(env!("CARGO")).current_dir(&root).args([
@@ -224,10 +239,16 @@ fn browser() -> Result {
         "fingerprint",
         query,
     ]))?;
-    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
-    let url = format!("http://127.0.0.1:{}/", listener.local_addr().unwrap().port());
-    std::thread::spawn(move || serve_forever(listener, dist));
     run(Command::new("node").current_dir(&root).args(["tests/browser/page.mjs", &url, query, native.trim()]))
+}
+
+/// The page's benchmark (tests/browser/bench.mjs, given `flags`) in headless Chromium.
+fn page_bench(flags: &[String]) -> Result {
+    let url = serve_for_chromium()?;
+    // The load it ran under, for BENCHMARKS.md.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("/proc/loadavg before: {}", load.trim());
+    run(Command::new("node").current_dir(root()).arg("tests/browser/bench.mjs").arg(&url).args(flags))
 }
 
 /// A baseline's Python: $VAR, else the venv BENCHMARKS.md describes, else python3.
@@ -235,8 +256,9 @@ fn python(var: &str, venv: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| if Path::new(venv).exists() { venv.into() } else { "python3".into() })
 }
 
-/// The engine benchmark then the PyTorch baseline, and the analysis
-/// benchmark then the numpy + scikit-learn baseline, each pair in one run.
+/// The engine benchmark then the PyTorch baseline, the analysis benchmark
+/// then the numpy + scikit-learn baseline, each pair in one run, then the
+/// page's benchmark.
 fn bench() -> Result {
     let root = root();
     run(Command::new(env!("CARGO")).current_dir(&root).args(["bench", "--bench", "engine"]))?;
@@ -265,5 +287,6 @@ fn bench() -> Result {
     run(Command::new(python("GROKSCOPE_ORACLE_PYTHON", "/tmp/venv/bin/python"))
         .current_dir(&root)
         .env("OPENBLAS_NUM_THREADS", "1")
-        .args(["bench/analysis_oracle.py", "target/bench_checkpoint.npy", "4"]))
+        .args(["bench/analysis_oracle.py", "target/bench_checkpoint.npy", "4"]))?;
+    page_bench(&[])
 }
