@@ -90,8 +90,9 @@ fn gpu_rates(gpu: &Gpu, c: &RunConfig, steps: u32) {
         let cost =
             if n == 1 { String::new() } else { format!(", {:.2}x one model's time per step", one_model_rate / r) };
         println!(
-            "| grokscope GPU engine on {}{software}, {n} model(s) in one batch ({} dispatches per step{cost}) | - | {r:.1} | {:.2} |",
+            "| grokscope GPU engine on {}{software}, {n} model{} in one batch ({} dispatches per step{cost}) | - | {r:.3} | {:.0} |",
             gpu.adapter,
+            if n == 1 { "" } else { "s" },
             e.dispatches_per_step(),
             1000.0 / r
         );

@@ -167,7 +167,7 @@ impl Chart {
                 vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy).dashed()],
             ),
             Chart::Weights => {
-                ("Weight norm, Fourier measures, restricted and excluded loss (normalised)", weight_curves(f))
+                ("Weight measures (normalised)", weight_curves(f))
             }
             _ => ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)]),
         };
