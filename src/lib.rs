@@ -17,6 +17,7 @@ pub mod par;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod sweep;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]
