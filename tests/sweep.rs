@@ -137,3 +137,36 @@ fn bad_input_is_refused_with_a_message() {
     refused(&["sweep", "merge", dir.join("nowhere").to_str().unwrap(), "--out", out], &[], "holds no sweep");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The texts drawn in an SVG.
+fn texts(svg: &str) -> Vec<&str> {
+    svg.split('<').filter_map(|p| p.split_once('>')).map(|(_, t)| t.trim()).filter(|t| !t.is_empty()).collect()
+}
+
+#[test]
+fn grids_of_one_and_of_three_keys_get_their_heatmaps() {
+    let dir = scratch("facets");
+    let run = |grid: &str, out: &Path| {
+        let args = ["sweep", "p=11&hidden=16&steps=40&every=0&clusters=4", "--grid", grid, "--backend", "cpu", "--quiet", "--out"];
+        let o = grokscope(&[&args[..], &[out.to_str().unwrap()]].concat(), &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(out.join("SWEEP.md")).unwrap()
+    };
+    let one = run("wd=0.1,1", &dir.join("one"));
+    assert!(dir.join("one/regime.svg").exists() && !one.contains("synergy peak"), "{one}");
+
+    // A third key: one set of heatmaps per value, each box the cell the table has.
+    let three = run("wd=0.1,1&frac=0.5&hidden=12,16", &dir.join("three"));
+    assert!(three.contains("### hidden=12") && three.contains("### hidden=16"), "{three}");
+    for hidden in ["12", "16"] {
+        let svg = std::fs::read_to_string(dir.join(format!("three/memorised_hidden{hidden}.svg"))).unwrap();
+        let rows = three.lines().filter(|l| l.starts_with("| ") && l.contains(&format!("| 0.5 | {hidden} |")));
+        let steps: Vec<String> = rows.map(|l| l.split(" | ").nth(5).unwrap().to_string()).collect();
+        assert_eq!(steps.len(), 2, "{three}");
+        for s in steps {
+            let shown = s.parse::<f64>().map_or(s.clone(), |v| format!("{v:.0}"));
+            assert!(texts(&svg).contains(&shown.as_str()), "hidden={hidden}: {shown} not in its heatmap");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -70,15 +70,17 @@ pub fn write(dir: &Path, spec: &Spec, runs: &[Run], histories: &[History]) -> Re
     let (nx, ny) = (x_labels.len(), y_labels.len());
     let facets = cells.len() / (nx * ny);
     let size = ((160 + 95 * nx as u32).max(520), (170 + 48 * ny as u32).max(320));
-    for f in 0..facets {
+    // The first `facets` cells are box (0, 0) of each facet: they name it.
+    for (f, first) in values.iter().take(facets).enumerate() {
         // Cells go first key slowest: box (i, j) of facet f is cell (i ny + j) facets + f.
         let boxes = |cell: &dyn Fn(&CellSummary) -> Cell| -> Vec<Cell> {
             (0..ny).flat_map(|j| (0..nx).map(move |i| (i * ny + j) * facets + f)).map(|k| cell(&cells[k])).collect()
         };
-        let facet: Vec<String> = values[f][2.min(axes.len())..].iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let rest = &first[2.min(axes.len())..];
+        let facet: Vec<String> = rest.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let (suffix, heading) = match facet.is_empty() {
             true => (String::new(), String::new()),
-            false => (format!("_{}", facet.join("_")), format!(" ({})", facet.join(", "))),
+            false => (rest.iter().map(|(k, v)| format!("_{k}{v}")).collect(), format!(" ({})", facet.join(", "))),
         };
         if !facet.is_empty() {
             writeln!(md, "### {}\n", facet.join(", ")).unwrap();

@@ -102,7 +102,7 @@ pub fn sweep(o: &Options) -> Result<usize, String> {
     }
     let trained = progress.into_inner().unwrap().finish();
     if o.shard == Shard::ALL {
-        let report = write_diagram(&o.out, &o.spec, &[o.out.clone()])?;
+        let report = write_diagram(&o.out, &o.spec, std::slice::from_ref(&o.out))?;
         if !o.quiet {
             eprintln!("wrote {}", report.display());
         }
