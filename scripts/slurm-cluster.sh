@@ -1,7 +1,9 @@
 #!/bin/bash
 # A single-node Slurm cluster for testing the job-array script
 # (scripts/sweep.sbatch) on one machine: Debian's slurm-wlm and munge,
-# run as root, with the state, spool, pid and log files under DIR.
+# run as root, with its slurm.conf and the state, spool, pid and log files
+# under DIR (nothing under /etc/slurm: commands find the cluster by
+# SLURM_CONF=DIR/slurm.conf).
 #   scripts/slurm-cluster.sh start DIR   starts munged (if none runs), slurmctld and slurmd
 #   scripts/slurm-cluster.sh stop DIR    stops what start started, by the PIDs in DIR
 # Exits 77 (skip) with the reason on stderr where a cluster cannot start.
@@ -25,7 +27,7 @@ if [ "$cmd" = stop ]; then stop; exit 0; fi
 for b in munged slurmctld slurmd sbatch sinfo; do
     command -v "$b" >/dev/null || [ -x "/usr/sbin/$b" ] || skip "$b not found: apt-get install slurm-wlm munge"
 done
-pgrep -x slurmctld >/dev/null && skip "a slurmctld already runs here: not touching that cluster"
+pgrep -x 'slurmctld|slurmd' >/dev/null && skip "Slurm already runs here: not touching that cluster"
 mkdir -p "$dir/state" "$dir/spool" "$dir/log"
 host=$(hostname -s)
 
@@ -41,8 +43,8 @@ if ! pgrep -x munged >/dev/null; then
     cp /run/munge/munged.pid "$dir/munged.pid"
 fi
 
-mkdir -p /etc/slurm
-cat > /etc/slurm/slurm.conf <<CONF
+export SLURM_CONF="$dir/slurm.conf"
+cat > "$SLURM_CONF" <<CONF
 ClusterName=grokscope-test
 SlurmctldHost=$host
 SlurmUser=root

@@ -44,6 +44,8 @@ fn a_job_array_merged_equals_the_unsharded_sweep() {
         return;
     }
     let cluster = Cluster(dir.join("cluster"));
+    // Every Slurm command below (and the jobs) find the cluster by this.
+    std::env::set_var("SLURM_CONF", dir.join("cluster").join("slurm.conf"));
 
     let out = dir.join("array");
     let job = run(Command::new("sbatch")
