@@ -89,7 +89,7 @@ pub fn write(dir: &Path, spec: &Spec, runs: &[Run], histories: &[History]) -> Re
             Some(s) => Cell { fill: heatmap::shade(s.max(1.0).ln() / step_max.ln()), text: format!("{s:.0}") },
             None => Cell { fill: NONE, text: "never".into() },
         };
-        let steps_key = heatmap::shade_key("step 1", &format!("step {step_max}"), Some("never"));
+        let steps_key = heatmap::shade_key("step 1", &format!("step {step_max} (shaded by log step)"), Some("never"));
         let regime_key: Vec<KeyEntry> =
             Regime::ALL.iter().map(|&r| KeyEntry::new(r.name(), Swatch::Fill(regime_colour(r)))).collect();
         let mut maps: Vec<(&str, String, Vec<Cell>, Vec<KeyEntry>)> = vec![
