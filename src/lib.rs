@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: `config` -> `data` -> `engine` (with `model`) ->
 //! `run` (the driver: checkpoint activations -> `analysis` -> history) ->
-//! `charts` -> the front ends (`bin/grokscope`, `report`, `web`).
+//! `charts` -> the front ends (`bin/grokscope`, `report`, `web`). `sweep`
+//! names a grid of runs and what its phase diagram reads off them.
 
 pub mod analysis;
 pub mod charts;

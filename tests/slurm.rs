@@ -60,7 +60,12 @@ fn a_job_array_merged_equals_the_unsharded_sweep() {
         .env("GROKSCOPE", BIN));
     let t = Instant::now();
     // Done when squeue no longer lists the job (or no longer knows it).
-    let listed = |job: &str| Command::new("squeue").args(["-h", "-j", job]).output().is_ok_and(|o| o.status.success() && !o.stdout.is_empty());
+    let listed = |job: &str| {
+        Command::new("squeue")
+            .args(["-h", "-j", job])
+            .output()
+            .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
+    };
     while listed(&job) {
         assert!(t.elapsed() < Duration::from_secs(300), "the job array {job} did not finish in 5 minutes");
         std::thread::sleep(Duration::from_millis(500));

@@ -76,7 +76,10 @@ fn shards_merged_equal_the_unsharded_sweep() {
     assert!(!a.join("SWEEP.md").exists(), "a shard writes no diagram");
 
     let merged = dir.join("merged");
-    let o = grokscope(&["sweep", "merge", a.to_str().unwrap(), b.to_str().unwrap(), "--out", merged.to_str().unwrap()], &[]);
+    let o = grokscope(
+        &["sweep", "merge", a.to_str().unwrap(), b.to_str().unwrap(), "--out", merged.to_str().unwrap()],
+        &[],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let (w, m) = (files(&whole), files(&merged));
     assert_eq!(w.iter().map(|f| &f.0).collect::<Vec<_>>(), m.iter().map(|f| &f.0).collect::<Vec<_>>());
@@ -126,14 +129,22 @@ fn bad_input_is_refused_with_a_message() {
     refused(&["sweep", QUERY, "--grid", "wd=1..2:x", "--out", out], &[], "'wd': span '1..2:x'");
     refused(&["sweep", QUERY, "--grid", "wd=-1,1", "--out", out], &[], "grid cell wd=-1");
     refused(&["sweep", QUERY, "--grid", GRID, "--shard", "3/2", "--out", out], &[], "--shard '3/2'");
-    refused(&["sweep", QUERY, "--grid", GRID, "--out", out], &[("SLURM_ARRAY_TASK_ID", "4")], "SLURM_ARRAY_TASK_MIN is not set");
+    refused(
+        &["sweep", QUERY, "--grid", GRID, "--out", out],
+        &[("SLURM_ARRAY_TASK_ID", "4")],
+        "SLURM_ARRAY_TASK_MIN is not set",
+    );
     refused(&["sweep", QUERY, "--out", out], &[], "sweep needs --grid");
 
     sweep(&dir, &["--shard", "1/2"], &[]);
     refused(&["sweep", "merge", out, "--out", out], &[], "4 of 8 runs are in none of the folders");
     refused(&["sweep", QUERY, "--grid", "wd=0.5", "--out", out], &[], "holds another sweep");
     std::fs::write(dir.join("runs").join("wd0.1_frac0.3_seed0.json"), "not json").unwrap();
-    refused(&["sweep", QUERY, "--grid", GRID, "--seeds", "2", "--out", out], &[], "wd0.1_frac0.3_seed0.json is not a run's JSON");
+    refused(
+        &["sweep", QUERY, "--grid", GRID, "--seeds", "2", "--out", out],
+        &[],
+        "wd0.1_frac0.3_seed0.json is not a run's JSON",
+    );
     refused(&["sweep", "merge", dir.join("nowhere").to_str().unwrap(), "--out", out], &[], "holds no sweep");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -147,7 +158,16 @@ fn texts(svg: &str) -> Vec<&str> {
 fn grids_of_one_and_of_three_keys_get_their_heatmaps() {
     let dir = scratch("facets");
     let run = |grid: &str, out: &Path| {
-        let args = ["sweep", "p=11&hidden=16&steps=40&every=0&clusters=4", "--grid", grid, "--backend", "cpu", "--quiet", "--out"];
+        let args = [
+            "sweep",
+            "p=11&hidden=16&steps=40&every=0&clusters=4",
+            "--grid",
+            grid,
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--out",
+        ];
         let o = grokscope(&[&args[..], &[out.to_str().unwrap()]].concat(), &[]);
         assert!(o.status.success(), "{}", stderr(&o));
         std::fs::read_to_string(out.join("SWEEP.md")).unwrap()

@@ -3,9 +3,9 @@
 //! the colours' key below.
 
 use super::axis::{self, font_px, KeyEntry, Result, Swatch};
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// One box: its colour and the number written in it.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,8 +105,15 @@ mod tests {
             let labels = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
             let cells: Vec<Cell> =
                 (0..6).map(|k| Cell { fill: shade(k as f64 / 5.0), text: format!("v{k}") }).collect();
-            heatmap(&area, "t", ("wd", &labels(&["0.1", "1", "10"])), ("frac", &labels(&["0.3", "0.6"])), &cells, &shade_key("low", "high", None))
-                .unwrap();
+            heatmap(
+                &area,
+                "t",
+                ("wd", &labels(&["0.1", "1", "10"])),
+                ("frac", &labels(&["0.3", "0.6"])),
+                &cells,
+                &shade_key("low", "high", None),
+            )
+            .unwrap();
             area.present().unwrap();
         }
         let texts: Vec<&str> = svg.split('<').filter_map(|p| Some(p.split_once('>')?.1.trim())).collect();

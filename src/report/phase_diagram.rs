@@ -108,7 +108,12 @@ pub fn write(dir: &Path, spec: &Spec, runs: &[Run], histories: &[History]) -> Re
                 boxes(&|c| shade_step(c.memorised)),
                 steps_key.clone(),
             ),
-            ("grokked", format!("Step to grok (test acc ≥ {GROKKED})"), boxes(&|c| shade_step(c.grokked)), steps_key.clone()),
+            (
+                "grokked",
+                format!("Step to grok (test acc ≥ {GROKKED})"),
+                boxes(&|c| shade_step(c.grokked)),
+                steps_key.clone(),
+            ),
             (
                 "test_acc",
                 "Final test accuracy".into(),
@@ -128,7 +133,14 @@ pub fn write(dir: &Path, spec: &Spec, runs: &[Run], histories: &[History]) -> Re
             let file = format!("{name}{suffix}.svg");
             let title = format!("{title}{heading}");
             svg_file(&dir.join(&file), size, |a| {
-                heatmap::heatmap(a, &title, (x_key.as_str(), x_labels.as_slice()), (y_key.as_str(), y_labels.as_slice()), &boxes, &key)
+                heatmap::heatmap(
+                    a,
+                    &title,
+                    (x_key.as_str(), x_labels.as_slice()),
+                    (y_key.as_str(), y_labels.as_slice()),
+                    &boxes,
+                    &key,
+                )
             })?;
             writeln!(md, "![{title}]({file})\n").unwrap();
         }

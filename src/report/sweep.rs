@@ -54,7 +54,8 @@ pub fn sweep(o: &Options) -> Result<usize, String> {
     };
     if !o.quiet {
         let on = gpu.as_ref().map_or("the CPU".to_string(), |g| g.adapter.clone());
-        let shard = if o.shard == Shard::ALL { String::new() } else { format!(" (shard {}: {} of them)", o.shard, mine.len()) };
+        let shard =
+            if o.shard == Shard::ALL { String::new() } else { format!(" (shard {}: {} of them)", o.shard, mine.len()) };
         eprintln!(
             "sweep of {} runs{shard}: {} done before, {} to train on {on}",
             runs.len(),
@@ -116,11 +117,14 @@ pub fn sweep(o: &Options) -> Result<usize, String> {
 /// into `out` (which may be one of them) and writes its phase diagram.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, String> {
     let first = dirs.first().ok_or("merge needs at least one sweep folder")?;
-    let spec = read_spec(first)?.ok_or_else(|| format!("{} holds no sweep ({SPEC_FILE} is missing)", first.display()))?;
+    let spec =
+        read_spec(first)?.ok_or_else(|| format!("{} holds no sweep ({SPEC_FILE} is missing)", first.display()))?;
     for d in &dirs[1..] {
         match read_spec(d)? {
             Some(s) if s == spec => {}
-            Some(s) => return Err(format!("{} holds another sweep than {}: {}", d.display(), first.display(), describe(&s))),
+            Some(s) => {
+                return Err(format!("{} holds another sweep than {}: {}", d.display(), first.display(), describe(&s)))
+            }
             None => return Err(format!("{} holds no sweep ({SPEC_FILE} is missing)", d.display())),
         }
     }
@@ -147,7 +151,8 @@ fn write_diagram(out: &Path, spec: &Spec, dirs: &[PathBuf]) -> Result<PathBuf, S
             Some((d, h)) => {
                 if !same_dir(d, out) {
                     let (from, to) = (d.join(RUNS).join(&r.file), out.join(RUNS).join(&r.file));
-                    std::fs::copy(&from, &to).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+                    std::fs::copy(&from, &to)
+                        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
                 }
                 histories.push(h);
             }
@@ -255,7 +260,12 @@ impl Progress {
             *n -= 1;
         }
         if !self.quiet && !skipped.is_empty() {
-            eprintln!("\n{}: {} checkpoint(s) not analysable and left out, e.g. {}", run.file, skipped.len(), skipped[0]);
+            eprintln!(
+                "\n{}: {} checkpoint(s) not analysable and left out, e.g. {}",
+                run.file,
+                skipped.len(),
+                skipped[0]
+            );
         }
         self.draw();
     }

@@ -28,7 +28,9 @@ impl Grid {
             }
             let int = matches!(url::kind(&key), Some(Kind::Int(..)));
             if key == NOT_IN_GRID {
-                return Err(format!("grid: '{key}' is the sweep's own axis: use --seeds N (seeds {key}, {key}+1, ...)"));
+                return Err(format!(
+                    "grid: '{key}' is the sweep's own axis: use --seeds N (seeds {key}, {key}+1, ...)"
+                ));
             }
             if axes.iter().any(|(k, _)| *k == key) {
                 return Err(format!("grid: key '{key}' is given twice"));

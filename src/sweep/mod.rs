@@ -64,7 +64,10 @@ impl Spec {
                 let query = format!("{}&{}&seed={seed}", self.query, over.join("&"));
                 let config = crate::url::parse(&query).map_err(|e| format!("grid cell {}: {e}", over.join("&")))?;
                 let name: String = values.iter().map(|(k, v)| format!("{k}{v}_")).collect();
-                let file = format!("{}seed{seed}.json", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-' && c != '_', "-"));
+                let file = format!(
+                    "{}seed{seed}.json",
+                    name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-' && c != '_', "-")
+                );
                 runs.push(Run { index: runs.len(), cell, config, file });
             }
         }
@@ -79,7 +82,10 @@ mod tests {
     #[test]
     fn runs_go_cell_by_cell_then_seed_by_seed_over_the_query() {
         let spec = Spec::new("p=11&hidden=16&seed=5&wd=0.5", "wd=0.1,1&frac=0.3,0.6", 2).unwrap();
-        assert_eq!((spec.query.as_str(), spec.grid.as_str()), ("p=11&seed=5&hidden=16&wd=0.5", "wd=0.1,1&frac=0.3,0.6"));
+        assert_eq!(
+            (spec.query.as_str(), spec.grid.as_str()),
+            ("p=11&seed=5&hidden=16&wd=0.5", "wd=0.1,1&frac=0.3,0.6")
+        );
         let runs = spec.runs().unwrap();
         assert_eq!(runs.len(), 8);
         let r = &runs[3];

@@ -94,15 +94,27 @@ mod tests {
         fn env<'a>(vars: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
             move |k| vars.iter().find(|v| v.0 == k).map(|v| v.1.to_string())
         }
-        let zero_based =
-            [("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_MIN", "0"), ("SLURM_ARRAY_TASK_MAX", "2"), ("SLURM_ARRAY_TASK_COUNT", "3")];
+        let zero_based = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
         assert_eq!(Shard::from_slurm(env(&zero_based)), Some(Ok(Shard { index: 1, of: 3 })));
-        let one_based =
-            [("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_MAX", "3"), ("SLURM_ARRAY_TASK_COUNT", "3")];
+        let one_based = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
         assert_eq!(Shard::from_slurm(env(&one_based)), Some(Ok(Shard { index: 3, of: 3 })));
         assert_eq!(Shard::from_slurm(env(&[])), None);
-        let stepped =
-            [("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_MIN", "0"), ("SLURM_ARRAY_TASK_MAX", "4"), ("SLURM_ARRAY_TASK_COUNT", "3")];
+        let stepped = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
         assert!(Shard::from_slurm(env(&stepped)).unwrap().unwrap_err().contains("consecutive"));
         let no_count = [("SLURM_ARRAY_TASK_ID", "2")];
         assert!(Shard::from_slurm(env(&no_count)).unwrap().unwrap_err().contains("SLURM_ARRAY_TASK_MIN is not set"));

@@ -9,7 +9,6 @@ use crate::run::regime::Regime;
 /// What is read off one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSummary {
-    pub seed: u64,
     pub memorised: Option<u32>,
     pub grokked: Option<u32>,
     pub final_test_acc: f64,
@@ -22,12 +21,14 @@ pub struct RunSummary {
 
 impl RunSummary {
     pub fn of(h: &History) -> RunSummary {
-        let peak = h.checkpoints.iter().filter(|c| c.synergy.is_finite()).fold(None::<&crate::run::history::Measures>, |best, c| match best {
-            Some(b) if b.synergy <= c.synergy => best,
-            _ => Some(c),
-        });
+        let peak = h.checkpoints.iter().filter(|c| c.synergy.is_finite()).fold(
+            None::<&crate::run::history::Measures>,
+            |best, c| match best {
+                Some(b) if b.synergy <= c.synergy => best,
+                _ => Some(c),
+            },
+        );
         RunSummary {
-            seed: h.config.seed,
             memorised: h.memorised_at(),
             grokked: h.grokked_at(),
             final_test_acc: h.final_test_acc(),
@@ -90,9 +91,9 @@ mod tests {
     use crate::engine::StepRecord;
     use crate::run::history::Measures;
 
-    fn run(seed: u64, memorised: Option<u32>, grokked: Option<u32>, acc: f64) -> RunSummary {
+    fn run(memorised: Option<u32>, grokked: Option<u32>, acc: f64) -> RunSummary {
         let regime = Regime::of_steps(memorised.map(f64::from), grokked.map(f64::from));
-        RunSummary { seed, memorised, grokked, final_test_acc: acc, synergy_peak: None, regime }
+        RunSummary { memorised, grokked, final_test_acc: acc, synergy_peak: None, regime }
     }
 
     #[test]
@@ -108,13 +109,13 @@ mod tests {
     fn a_cell_takes_the_regime_of_its_median_steps() {
         // Two seeds grok late, one never: the medians memorise at 20 and grok at 900.
         let c = CellSummary::of(vec![
-            run(0, Some(20), Some(900), 0.99),
-            run(1, Some(20), None, 0.5),
-            run(2, Some(25), Some(700), 0.2),
+            run(Some(20), Some(900), 0.99),
+            run(Some(20), None, 0.5),
+            run(Some(25), Some(700), 0.2),
         ]);
         assert_eq!((c.memorised, c.grokked, c.regime), (Some(20.0), Some(900.0), Regime::Grokking));
         assert_eq!(c.final_test_acc, 0.5);
-        let c = CellSummary::of(vec![run(0, Some(20), None, 0.1), run(1, Some(22), Some(60), 0.99)]);
+        let c = CellSummary::of(vec![run(Some(20), None, 0.1), run(Some(22), Some(60), 0.99)]);
         assert_eq!((c.memorised, c.grokked, c.regime), (Some(21.0), None, Regime::Memorisation));
         assert!((c.final_test_acc - 0.545).abs() < 1e-12);
     }
@@ -123,7 +124,14 @@ mod tests {
     fn a_run_is_read_off_its_history() {
         let mut h = History::new(&RunConfig { steps: 6, every: 2, ..RunConfig::default() }, "cpu");
         let rec = |step, train_acc, test_acc| StepRecord { step, train_loss: 1.0, train_acc, test_loss: 1.0, test_acc };
-        h.push(&[rec(1, 0.5, 0.0), rec(2, 1.0, 0.1), rec(3, 1.0, 0.2), rec(4, 1.0, 0.5), rec(5, 1.0, 0.96), rec(6, 1.0, 0.97)]);
+        h.push(&[
+            rec(1, 0.5, 0.0),
+            rec(2, 1.0, 0.1),
+            rec(3, 1.0, 0.2),
+            rec(4, 1.0, 0.5),
+            rec(5, 1.0, 0.96),
+            rec(6, 1.0, 0.97),
+        ]);
         // The most synergistic checkpoint (lowest O-information) is step 4.
         h.checkpoints = vec![Measures::example(2, -0.5), Measures::example(4, -3.0), Measures::example(6, -1.0)];
         let r = RunSummary::of(&h);
