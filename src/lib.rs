@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: `config` -> `data` -> `engine` (with `model`) ->
 //! `run` (the driver: checkpoint activations -> `analysis` -> history) ->
-//! `charts` -> the front ends (`bin/grokscope`, `report`, `web`).
+//! `charts` -> the front ends (`bin/grokscope`, `report`, `web`). `sweep`
+//! names a grid of runs and what its phase diagram reads off them.
 
 pub mod analysis;
 pub mod charts;
@@ -17,6 +18,7 @@ pub mod par;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod sweep;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]

@@ -30,6 +30,17 @@ const USAGE: &str = "usage:
       two more splits, and the measures' sensitivity to mode, ties and samples.
       --quick applies \"p=59&frac=0.5&hidden=128&steps=1000&every=10\" over every preset; --query replaces that.
       --from DIR0 reads the runs of an earlier reproduction (DIR0/runs/) instead of training them.
+  grokscope sweep \"QUERY\" --grid \"GRID\" --out DIR [--seeds N] [--backend auto|gpu|cpu] [--threads N]
+                  [--shard I/N] [--quiet]
+      Trains every cell of GRID over QUERY with init seeds seed, seed+1, ... (N, 1 by default) and writes
+      DIR/SWEEP.md: heatmaps (SVG beside it) of the median steps to memorise and to grok, the final test
+      accuracy, the regime and, with every > 0, the synergy peak's step. GRID is a query whose values are
+      lists and spans: \"wd=0.03,0.1,1&frac=0.2..0.6:5\" (a..b:n: n values evenly spaced; a..b:n:log: in log).
+      Each run is saved in DIR/runs/ as it ends; a sweep run again trains only the runs missing.
+      --shard I/N trains only the I-th of N slices of the runs (I from 1; in a Slurm job array, taken
+      from SLURM_ARRAY_TASK_ID, _MIN and _COUNT when --shard is not given) and writes no SWEEP.md.
+  grokscope sweep merge DIR... --out DIR
+      Combines the runs of a sweep's shards (each DIR holds some of them) into --out and writes its SWEEP.md.
   grokscope subnetwork \"QUERY\" [--at emergence|min] [--step N] [--silence] [--out DIR] [--backend auto|gpu|cpu] [--threads N]
       Section 7: trains QUERY, takes the neurons of its synergistic sub-network at the most synergistic
       checkpoint of the (delayed) emergence phase (--at min: of the whole run; --step N: the last
@@ -55,6 +66,7 @@ fn run() -> Result<(), String> {
         Some(lexopt::Arg::Value(cmd)) if cmd == "analyze" => analyze(args),
         Some(lexopt::Arg::Value(cmd)) if cmd == "reproduce" => reproduce(args),
         Some(lexopt::Arg::Value(cmd)) if cmd == "subnetwork" => subnetwork(args),
+        Some(lexopt::Arg::Value(cmd)) if cmd == "sweep" => sweep(args),
         Some(lexopt::Arg::Value(cmd)) if cmd == "fingerprint" => {
             let query = args.value().map_err(|e| e.to_string())?.into_string().map_err(|_| "query is not UTF-8")?;
             let config = grokscope::url::parse(&query).map_err(|e| e.to_string())?;
@@ -199,6 +211,42 @@ fn reproduce(mut args: lexopt::Parser) -> Result<(), String> {
         o.seeds = if o.quick { rp::QUICK_SEEDS } else { rp::SEEDS };
     }
     rp::reproduce(&o)
+}
+
+fn sweep(mut args: lexopt::Parser) -> Result<(), String> {
+    use grokscope::report::sweep::{self, Options};
+    use grokscope::sweep::{shard::Shard, Spec};
+    use lexopt::Arg::*;
+    let (mut query, mut merge, mut dirs, mut grid, mut seeds) = (None, false, Vec::new(), None, 1u32);
+    let (mut out, mut backend, mut threads, mut shard, mut quiet) = (None, Backend::Auto, 0usize, None, false);
+    while let Some(arg) = args.next().map_err(|e| e.to_string())? {
+        match arg {
+            Value(v) if query.is_none() && !merge && v == "merge" => merge = true,
+            Value(v) if merge => dirs.push(std::path::PathBuf::from(v)),
+            Value(q) if query.is_none() => query = Some(q.into_string().map_err(|_| "query is not UTF-8")?),
+            Long("grid") => grid = Some(value(&mut args)?),
+            Long("seeds") => seeds = value(&mut args)?.parse().map_err(|_| "--seeds: expected a whole number")?,
+            Long("out") => out = Some(std::path::PathBuf::from(value(&mut args)?)),
+            Long("backend") => backend = value(&mut args)?.parse().map_err(|e| format!("--backend {e}"))?,
+            Long("threads") => threads = value(&mut args)?.parse().map_err(|_| "--threads: expected a number")?,
+            Long("shard") => shard = Some(Shard::parse(&value(&mut args)?)?),
+            Long("quiet") => quiet = true,
+            other => return Err(format!("{}\n{USAGE}", other.unexpected())),
+        }
+    }
+    let out = out.ok_or_else(|| format!("sweep needs --out DIR\n{USAGE}"))?;
+    if merge {
+        let report = sweep::merge(&dirs, &out)?;
+        eprintln!("wrote {}", report.display());
+        return Ok(());
+    }
+    let grid = grid.ok_or_else(|| format!("sweep needs --grid, e.g. --grid \"wd=0.1,1&frac=0.3,0.5\"\n{USAGE}"))?;
+    let spec = Spec::new(&query.unwrap_or_default(), &grid, seeds)?;
+    let shard = match shard {
+        Some(s) => s,
+        None => Shard::from_slurm(|k| std::env::var(k).ok()).transpose()?.unwrap_or(Shard::ALL),
+    };
+    sweep::sweep(&Options { spec, backend, threads, shard, out, quiet }).map(|_| ())
 }
 
 fn subnetwork(mut args: lexopt::Parser) -> Result<(), String> {

@@ -2,11 +2,12 @@
 //! canvas in the page (plotters-canvas), SVG in the report and the tests.
 //! One stack: `axis` (palette, phase colours, the log step axis, the key
 //! strip), `plot` (step plots and Pareto plots on it), `page` (the page's
-//! charts, which the report also draws) and `report` (the report's extra
-//! figures across runs).
+//! charts, which the report also draws), `report` (the report's extra
+//! figures across runs) and `heatmap` (a sweep's grid of cells).
 
 pub mod axis;
 mod frame;
+pub mod heatmap;
 mod page;
 pub mod plot;
 pub mod report;

@@ -68,7 +68,7 @@ fn synergy_bits(h: &History) -> Vec<(u32, f64)> {
 
 /// Draws a figure with `draw` (whatever it returns beside the drawing is
 /// not needed in a file) and writes it to `path`.
-fn svg_file<F, T>(path: &Path, size: (u32, u32), draw: F) -> Result<(), String>
+pub(crate) fn svg_file<F, T>(path: &Path, size: (u32, u32), draw: F) -> Result<(), String>
 where
     F: FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<T, DrawingAreaErrorKind<std::io::Error>>,
 {

@@ -1,16 +1,19 @@
 //! `grokscope reproduce`: every experiment of the paper headless, with
 //! seeds, figures, tables, the claims' verdicts, phases, the early-synergy
 //! prediction, which measure announces grokking first (`leads`), the
-//! sub-network experiment and the measures' sensitivity, in one REPORT.md.
-//! Native only (it writes files).
+//! sub-network experiment and the measures' sensitivity, in one REPORT.md;
+//! and `grokscope sweep`: a grid of runs and its phase diagram, SWEEP.md
+//! (`sweep`, `phase_diagram`). Native only (it writes files).
 
 pub mod claims;
 pub mod experiments;
 pub mod figures;
 pub mod leads;
 pub mod markdown;
+pub mod phase_diagram;
 pub mod references;
 pub mod sensitivity;
+pub mod sweep;
 
 use crate::analysis::Mode;
 use crate::run::Backend;

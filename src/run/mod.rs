@@ -12,6 +12,7 @@ pub mod phases;
 pub mod pool;
 pub mod predict;
 pub mod probe;
+pub mod regime;
 pub mod subnet;
 
 pub use backend::Backend;
