@@ -204,7 +204,7 @@ fn mime(path: &str) -> &'static str {
 
 /// Every test: the Rust suite, then the page's checks.
 fn test() -> Result {
-    ensure_debian(&["mesa-vulkan-drivers", "chromium"])?;
+    ensure_debian(&["mesa-vulkan-drivers", "chromium", "slurm-wlm", "munge"])?;
     run(Command::new(env!("CARGO")).current_dir(root()).env("XDG_RUNTIME_DIR", "/tmp").args(["test", "--workspace"]))?;
     browser()
 }
