@@ -231,14 +231,17 @@ pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, 
             std::fs::write(&file, crate::run::to_json(&run.history))
                 .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             if !o.quiet {
+                let took = match o.from {
+                    Some(_) => "read back".to_string(),
+                    None => format!("{:.0} s, the seeds trained together", run.seconds),
+                };
                 eprintln!(
-                    "[{}/{total}] {preset} seed {}: memorised {}, grokked {}, predicted {} ({:.0} s, the seeds trained together)",
+                    "[{}/{total}] {preset} seed {}: memorised {}, grokked {}, predicted {} ({took})",
                     runs.len() + 1,
                     c.seed,
                     super::markdown::fmt_step(run.memorised),
                     super::markdown::fmt_step(run.grokked),
                     if run.prediction.groks { "grok" } else { "no grok" },
-                    run.seconds
                 );
             }
             runs.push(run);
