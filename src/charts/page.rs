@@ -166,9 +166,7 @@ impl Chart {
                 "Synergy and redundancy (normalised)",
                 vec![line("synergy", SYNERGY, &f.synergy), line("redundancy", REDUNDANCY, &f.redundancy).dashed()],
             ),
-            Chart::Weights => {
-                ("Weight measures (normalised)", weight_curves(f))
-            }
+            Chart::Weights => ("Weight measures (normalised)", weight_curves(f)),
             _ => ("Synergistic sub-network (neurons)", vec![line("neurons", SYNERGY, &f.size)]),
         };
         let grok = f.grok_step.map(|g| Mark {

@@ -5,6 +5,7 @@
 //! synergistic sub-network), and the probe of a network's answer.
 
 pub mod backend;
+pub mod batch;
 pub mod driver;
 pub mod history;
 pub mod measure;

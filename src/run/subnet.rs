@@ -10,7 +10,8 @@
 //! stay options. The multiplet is the run's synergistic sub-network (its
 //! `size` rule: by default the union-mode multiplet, docs/METHOD.md).
 
-use super::driver::{finish_batch, Driver, Measuring};
+use super::batch::finish_batch;
+use super::driver::{Driver, Measuring};
 use super::history::{History, Measures};
 use super::phases::{self, Phase};
 use crate::config::RunConfig;

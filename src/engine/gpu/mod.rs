@@ -19,16 +19,17 @@
 
 mod device;
 pub mod kernels;
+mod readback;
 
 pub use device::{Gpu, GpuError};
 
-use super::{AdamScalars, Arrival, Hyper, Mask, Tally, Work};
+use super::{AdamScalars, Hyper, Mask, Work};
 use crate::data::{Dataset, Split};
 use crate::model::{Params, Shape};
-use device::Mapping;
 use kernels::{AdamW, Compiled, Dispatch, GradW1, Hidden, Matmul, Norm, Reduce, SoftmaxXent, SumSplits};
 use kernels::{AdamWArgs, GradW1Args, HiddenArgs, MaskArgs, MatmulArgs, NormArgs, ReduceArgs};
 use kernels::{SoftmaxXentArgs, SumSplitsArgs};
+use readback::{Expect, Pending};
 use std::collections::VecDeque;
 
 /// Steps per command buffer at most (one `AdamScalars` slot each).
@@ -383,22 +384,6 @@ pub struct Model<'a> {
     pub mask: Option<&'a Mask>,
 }
 
-/// What a submission's staging buffer holds, for `poll` to decode.
-enum Expect {
-    /// The metrics of steps first+1..=first+k, for every model.
-    Steps { first: u32, k: u32 },
-    /// Model `model`'s reads, `lens` floats each, in the order of `Work::Read`.
-    Read { model: usize, train: bool, all: bool, params: bool },
-}
-
-/// A submission whose results are being mapped.
-struct Pending {
-    staging: wgpu::Buffer,
-    floats: usize,
-    mapping: Mapping,
-    expect: Expect,
-}
-
 /// Layer-1 activations of a split shared by every model, its buffers kept
 /// for the next request of the same split (the analysis asks for the same
 /// all-pairs inputs at every capture).
@@ -418,6 +403,8 @@ pub struct GpuEngine {
     hidden: Compiled<Hidden>,
     step: Vec<Dispatch>,
     steps_done: u32,
+    /// This submission's AdamW scalars, kept to be refilled (no allocation per submission).
+    scalars: Vec<u8>,
     /// Host-readable buffers not in use, for `submit` to take.
     staging: Vec<wgpu::Buffer>,
     pending: VecDeque<Pending>,
@@ -475,6 +462,7 @@ impl GpuEngine {
             hidden: k.hidden,
             step,
             steps_done: 0,
+            scalars: Vec::new(),
             staging: Vec::new(),
             pending: VecDeque::new(),
             split: None,
@@ -523,24 +511,6 @@ impl GpuEngine {
         self.step.len()
     }
 
-    /// Submissions whose results have not been returned yet.
-    pub fn in_flight(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// A staging buffer of at least `floats` f32 from the pool (the
-    /// smallest that fits), or a new one.
-    fn take_staging(&mut self, floats: usize) -> wgpu::Buffer {
-        let bytes = (floats * 4).max(4) as u64;
-        let fit = (0..self.staging.len())
-            .filter(|&i| self.staging[i].size() >= bytes)
-            .min_by_key(|&i| self.staging[i].size());
-        match fit {
-            Some(i) => self.staging.swap_remove(i),
-            None => self.gpu.staging("readback", floats),
-        }
-    }
-
     /// Submits `work`; its results come back through `poll` or `wait`.
     pub fn submit(&mut self, work: &Work) -> Result<(), GpuError> {
         match work {
@@ -553,16 +523,18 @@ impl GpuEngine {
     /// `k` (at most MAX_BATCH) steps of every model, and the copy of their metrics.
     fn submit_steps(&mut self, k: u32) {
         let k = k.clamp(1, MAX_BATCH);
-        let mut slots = vec![0u8; (SLOT * k as u64) as usize];
+        // Up to the last model of the last step: the rest of each slot is unused.
         let size = std::mem::size_of::<AdamScalars>();
+        let used = (k as usize - 1) * SLOT as usize + self.hypers.len() * size;
+        self.scalars.resize(used, 0);
         for t in 0..k {
             for (m, hyper) in self.hypers.iter().enumerate() {
                 let mut s = hyper.adam(self.steps_done + t + 1);
                 s.slot = t;
-                slots[t as usize * SLOT as usize + m * size..][..size].copy_from_slice(bytemuck::bytes_of(&s));
+                self.scalars[t as usize * SLOT as usize + m * size..][..size].copy_from_slice(bytemuck::bytes_of(&s));
             }
         }
-        self.gpu.queue.write_buffer(&self.buffers.adam_scalars, 0, &slots);
+        self.gpu.queue.write_buffer(&self.buffers.adam_scalars, 0, &self.scalars);
         let floats = 4 * k as usize * self.models();
         let staging = self.take_staging(floats);
         let mut enc = self.encode(&self.step, k);
@@ -623,81 +595,6 @@ impl GpuEngine {
         let args = hidden_args(d, s.len() as u32, 0);
         let dispatch = self.hidden.dispatch(g, "analysis", &args, &[&self.buffers.theta, &samples, &out]);
         self.split = Some(SplitActivations { packed, out, dispatch });
-    }
-
-    /// Submits `enc` and starts mapping `staging`'s first `floats`.
-    fn finish(&mut self, enc: wgpu::CommandEncoder, staging: wgpu::Buffer, floats: usize, expect: Expect) {
-        self.gpu.queue.submit([enc.finish()]);
-        let mapping = Mapping::start(&staging, floats);
-        self.pending.push_back(Pending { staging, floats, mapping, expect });
-    }
-
-    /// The oldest submission's results if they have arrived (never blocks).
-    pub fn poll(&mut self) -> Result<Option<Arrival>, GpuError> {
-        self.gpu.poll();
-        match self.pending.front().map(|p| p.mapping.done()) {
-            Some(true) => self.arrived().map(Some),
-            _ => {
-                self.gpu.check()?;
-                Ok(None)
-            }
-        }
-    }
-
-    /// Waits for the oldest submission's results (None: nothing is in flight).
-    pub async fn wait(&mut self) -> Result<Option<Arrival>, GpuError> {
-        let Some(p) = self.pending.front() else { return Ok(None) };
-        self.gpu.wait_for(&p.mapping).await?;
-        self.arrived().map(Some)
-    }
-
-    /// Decodes the oldest submission, whose map has completed.
-    fn arrived(&mut self) -> Result<Arrival, GpuError> {
-        let p = self.pending.pop_front().expect("a pending submission");
-        let floats = p.mapping.read(&p.staging, p.floats);
-        self.staging.push(p.staging);
-        let raw = floats?;
-        self.gpu.check()?;
-        let d = self.dims;
-        Ok(match p.expect {
-            Expect::Steps { first, k } => {
-                let s = self.models();
-                let tally = |loss: f32, correct: f32, count: u32| Tally {
-                    loss_sum: loss as f64,
-                    correct: correct as f64,
-                    count: count as usize,
-                };
-                Arrival::Trained(
-                    (0..s)
-                        .map(|m| {
-                            (0..k as usize)
-                                .map(|t| {
-                                    let r = &raw[4 * (t * s + m)..][..4];
-                                    let step = first + t as u32 + 1;
-                                    Tally::record(step, tally(r[0], r[1], d.n_train), tally(r[2], r[3], d.n_test))
-                                })
-                                .collect()
-                        })
-                        .collect(),
-                )
-            }
-            Expect::Read { model, train, all, params } => {
-                let mut rest = raw.as_slice();
-                let mut take = |n: usize| {
-                    let (head, tail) = rest.split_at(n);
-                    rest = tail;
-                    head.to_vec()
-                };
-                let train = train.then(|| take(d.per_model(Buf::HTrain)));
-                let rows = self.split.as_ref().map_or(0, |s| s.packed.len());
-                let all = all.then(|| take(rows * d.hidden as usize));
-                let params = params.then(|| {
-                    let theta = take(d.per_model(Buf::Theta));
-                    (Params { shape: self.shape, stride: self.shape.hidden, theta }, take(d.per_model(Buf::Logits)))
-                });
-                Arrival::Read { model, train, all, params }
-            }
-        })
     }
 
     pub fn buffer(&self, which: Buf) -> &wgpu::Buffer {
