@@ -79,6 +79,9 @@ pub fn open_gpu(backend: Backend) -> Result<Option<Gpu>, String> {
     Ok(gpu)
 }
 
+/// A trained run: its history, the activations it kept, and why checkpoints were skipped.
+pub type Trained = (History, Vec<Capture>, Vec<String>);
+
 /// Trains `c` with inline measures, keeping the activations at `capture`;
 /// `progress` sees each batch's last record.
 pub fn train(
@@ -87,7 +90,7 @@ pub fn train(
     threads: usize,
     capture: &[u32],
     mut progress: impl FnMut(&crate::engine::StepRecord),
-) -> Result<(History, Vec<Capture>, Vec<String>), String> {
+) -> Result<Trained, String> {
     let report = |d: &[Driver]| d[0].history().steps.last().into_iter().for_each(&mut progress);
     let mut done = train_batch(&[(c.clone(), capture.to_vec())], gpu, threads, report)?;
     Ok(done.remove(0))
@@ -103,7 +106,7 @@ pub fn train_batch(
     gpu: Option<&Gpu>,
     threads: usize,
     progress: impl FnMut(&[Driver]),
-) -> Result<Vec<(History, Vec<Capture>, Vec<String>)>, String> {
+) -> Result<Vec<Trained>, String> {
     let refs: Vec<_> = runs.iter().map(|(c, _)| (c, None)).collect();
     let engine = engine::start_batch(&refs, gpu, threads).map_err(|e| e.to_string())?;
     let drivers: Vec<Driver> = runs
