@@ -41,6 +41,8 @@ pub enum Kind {
     Choice(fn() -> Vec<&'static str>),
     /// Any of these names, comma-separated (none: empty).
     List(fn() -> Vec<&'static str>),
+    /// Text in a syntax of its own, checked by the parameter's setter.
+    Text,
 }
 
 impl Kind {
@@ -49,7 +51,7 @@ impl Kind {
         match self {
             Kind::Int(lo, hi) => Some((lo.to_string(), hi.to_string())),
             Kind::Real { lo, hi, .. } => Some((lo.to_string(), hi.to_string())),
-            Kind::Flag | Kind::Choice(_) | Kind::List(_) => None,
+            Kind::Flag | Kind::Choice(_) | Kind::List(_) | Kind::Text => None,
         }
     }
 }
@@ -199,6 +201,9 @@ pub struct PageSettings {
     pub hide: Vec<&'static str>,
     /// Pause where a class should discuss: memorised, synergy peak, grokked.
     pub lesson: bool,
+    /// A phase diagram to train over the run's settings: a sweep's grid
+    /// (`sweep::grid`), as its `to_query` writes it.
+    pub grid: Option<String>,
 }
 
 /// The parts of the page `hide` can take away.
@@ -214,6 +219,7 @@ impl Default for PageSettings {
             workers: None,
             hide: Vec::new(),
             lesson: false,
+            grid: None,
         }
     }
 }
@@ -243,6 +249,15 @@ const PAGE_PARAMS: &[Param<PageSettings>] = &[
         },
     },
     param!("lesson", lesson, flag),
+    Param {
+        key: "grid",
+        kind: Kind::Text,
+        get: |s| s.grid.clone().unwrap_or_default(),
+        set: |s, v| {
+            s.grid = Some(crate::sweep::grid::Grid::parse(v)?.to_query());
+            Ok(())
+        },
+    },
 ];
 
 /// Every key the configuration understands, in the order links are written.
@@ -588,6 +603,20 @@ mod tests {
         assert_eq!(parse_lenient(&q).page, page);
         let bad = parse_lenient("hide=settings,menu").errors;
         assert_eq!(bad[0].reason, "expected a comma list of settings, presets, share, export, teaching, status");
+    }
+
+    #[test]
+    fn a_phase_diagram_link_round_trips_its_grid() {
+        // The grid is a query of its own: a link carries it percent-encoded, spans expanded.
+        let parsed = parse_lenient("p=31&grid=wd%3D0.1%2C1%26frac%3D0.3..0.9%3A3");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(parsed.page.grid.as_deref(), Some("wd=0.1,1&frac=0.3,0.6,0.9"));
+        let q = to_page_query(&parsed.config, &parsed.page);
+        assert_eq!(q, "p=31&grid=wd%3D0.1%2C1%26frac%3D0.3%2C0.6%2C0.9");
+        assert_eq!(parse_lenient(&q).page, parsed.page);
+        let bad = parse_lenient("grid=colour%3Dred");
+        assert_eq!((bad.page.grid, bad.errors[0].key.as_str()), (None, "grid"));
+        assert!(bad.errors[0].reason.contains("unknown key 'colour'"), "{}", bad.errors[0]);
     }
 
     #[test]

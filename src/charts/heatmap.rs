@@ -3,6 +3,7 @@
 //! the colours' key below.
 
 use super::axis::{self, font_px, KeyEntry, Result, Swatch};
+use crate::run::regime::Regime;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -16,6 +17,24 @@ pub struct Cell {
 
 /// A box for no value ("never", "-"): pale grey.
 pub const NONE: RGBColor = RGBColor(235, 235, 235);
+
+/// Each regime's colour in the phase diagram.
+pub fn regime_colour(r: Regime) -> RGBColor {
+    match r {
+        Regime::Grokking => RGBColor(204, 121, 167),
+        Regime::Comprehension => RGBColor(0, 158, 115),
+        Regime::Memorisation => RGBColor(240, 190, 90),
+        Regime::NoLearning => RGBColor(200, 200, 200),
+    }
+}
+
+/// Where a box was drawn, in the backend's pixels: top left, bottom right.
+pub type Rect = ((i32, i32), (i32, i32));
+
+/// The box under the point `at` (the backend's pixels), by its index in `cells`.
+pub fn hit(boxes: &[Rect], at: (i32, i32)) -> Option<usize> {
+    boxes.iter().position(|&((x0, y0), (x1, y1))| (x0..x1).contains(&at.0) && (y0..y1).contains(&at.1))
+}
 
 /// Light to dark blue for `t` in [0, 1] (clamped).
 pub fn shade(t: f64) -> RGBColor {
@@ -36,7 +55,8 @@ fn ink(fill: RGBColor) -> RGBColor {
 
 /// The grid's boxes, `x` across and `y` up (each a key's name and its
 /// values' labels); `cells` row by row from the bottom (`cells[j * nx + i]`
-/// at x value i, y value j); `key` below the plot.
+/// at x value i, y value j); `key` below the plot. Returns where each
+/// cell's box is, for a pointer.
 pub fn heatmap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -44,7 +64,7 @@ pub fn heatmap<DB: DrawingBackend>(
     (y_desc, y_labels): (&str, &[String]),
     cells: &[Cell],
     key: &[KeyEntry],
-) -> Result<(), DB> {
+) -> Result<Vec<Rect>, DB> {
     area.fill(&WHITE)?;
     let px = font_px(area);
     let plot = axis::key_strip(area, px, key)?.titled(title, ("sans-serif", px + 2))?;
@@ -57,10 +77,13 @@ pub fn heatmap<DB: DrawingBackend>(
     let text = |t: &str, at: (i32, i32), colour: &RGBColor, (h, v): (HPos, VPos)| {
         plot.draw(&Text::new(t.to_string(), at, ("sans-serif", px).into_font().color(colour).pos(Pos::new(h, v))))
     };
+    let base = plot.get_base_pixel();
+    let mut boxes = Vec::with_capacity(cells.len());
     for (k, c) in cells.iter().enumerate() {
         // Row 0 at the bottom, as on an axis.
         let (i, j) = (k as i32 % nx, k as i32 / nx);
         let (x0, y0) = (left + i * bw, top + (ny - 1 - j) * bh);
+        boxes.push(((base.0 + x0, base.1 + y0), (base.0 + x0 + bw, base.1 + y0 + bh)));
         plot.draw(&Rectangle::new([(x0, y0), (x0 + bw, y0 + bh)], c.fill.filled()))?;
         plot.draw(&Rectangle::new([(x0, y0), (x0 + bw, y0 + bh)], WHITE.stroke_width(2)))?;
         text(&c.text, (x0 + bw / 2, y0 + bh / 2), &ink(c.fill), (HPos::Center, VPos::Center))?;
@@ -75,7 +98,7 @@ pub fn heatmap<DB: DrawingBackend>(
         text(l, (left - px as i32 / 2, y), &BLACK, (HPos::Right, VPos::Center))?;
     }
     text(y_desc, (px as i32 / 3, top + ny * bh / 2), &BLACK, (HPos::Left, VPos::Center))?;
-    Ok(())
+    Ok(boxes)
 }
 
 /// Key entries for a shaded value from `lo` (light) to `hi` (dark), and the box for none.
@@ -100,12 +123,12 @@ mod tests {
     #[test]
     fn draws_every_box_with_its_text() {
         let mut svg = String::new();
-        {
+        let boxes = {
             let area = SVGBackend::with_string(&mut svg, (500, 300)).into_drawing_area();
             let labels = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
             let cells: Vec<Cell> =
                 (0..6).map(|k| Cell { fill: shade(k as f64 / 5.0), text: format!("v{k}") }).collect();
-            heatmap(
+            let boxes = heatmap(
                 &area,
                 "t",
                 ("wd", &labels(&["0.1", "1", "10"])),
@@ -115,7 +138,13 @@ mod tests {
             )
             .unwrap();
             area.present().unwrap();
-        }
+            boxes
+        };
+        // Cell 4 is x value 1 in the top row (y value 1): right of cell 3, above cell 1.
+        let centre = |k: usize| ((boxes[k].0 .0 + boxes[k].1 .0) / 2, (boxes[k].0 .1 + boxes[k].1 .1) / 2);
+        assert!(centre(4).0 > centre(3).0 && centre(4).1 == centre(3).1 && centre(4).1 < centre(1).1);
+        assert_eq!((0..6).map(|k| hit(&boxes, centre(k))).collect::<Vec<_>>(), (0..6).map(Some).collect::<Vec<_>>());
+        assert_eq!(hit(&boxes, (0, 0)), None, "the title is no cell");
         let texts: Vec<&str> = svg.split('<').filter_map(|p| Some(p.split_once('>')?.1.trim())).collect();
         for k in 0..6 {
             assert!(texts.contains(&format!("v{k}").as_str()), "v{k} missing");

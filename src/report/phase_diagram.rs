@@ -7,26 +7,15 @@
 
 use super::figures::svg_file;
 use crate::charts::axis::{KeyEntry, Swatch};
-use crate::charts::heatmap::{self, Cell, NONE};
+use crate::charts::heatmap::{self, regime_colour, Cell, NONE};
 use crate::run::history::{History, GROKKED, MEMORISED};
 use crate::run::regime::{self, Regime};
 use crate::sweep::summary::{CellSummary, RunSummary};
 use crate::sweep::{Run, Spec};
-use plotters::style::RGBColor;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 pub const FILE: &str = "SWEEP.md";
-
-/// Each regime's colour in the phase diagram.
-pub fn regime_colour(r: Regime) -> RGBColor {
-    match r {
-        Regime::Grokking => RGBColor(204, 121, 167),
-        Regime::Comprehension => RGBColor(0, 158, 115),
-        Regime::Memorisation => RGBColor(240, 190, 90),
-        Regime::NoLearning => RGBColor(200, 200, 200),
-    }
-}
 
 /// A median step as the table writes it ("never" for none).
 fn step(s: Option<f64>) -> String {

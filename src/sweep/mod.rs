@@ -5,6 +5,7 @@
 //! and a file name, so that shards ([`shard`]) and resumed sweeps find the
 //! same runs (the training and the files are `report::sweep`'s, native only).
 
+pub mod cost;
 pub mod grid;
 pub mod shard;
 pub mod summary;
@@ -75,6 +76,21 @@ impl Spec {
     }
 }
 
+/// The runs in groups that can each train as one GPU batch: runs that
+/// share the engine's shapes (`engine::batch_key`), in the sweep's order,
+/// at most `size` a group.
+pub fn batches<'a>(runs: &[&'a Run], size: usize) -> Vec<Vec<&'a Run>> {
+    let mut groups: Vec<(_, Vec<&Run>)> = Vec::new();
+    for &r in runs {
+        let key = crate::engine::batch_key(&r.config);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    groups.iter().flat_map(|(_, g)| g.chunks(size.max(1)).map(<[&Run]>::to_vec)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +109,20 @@ mod tests {
         assert_eq!((r.config.p, r.config.hidden), (11, 16));
         assert_eq!(r.file, "wd0.1_frac0.6_seed6.json");
         assert_eq!(runs[7].file, "wd1_frac0.6_seed6.json");
+    }
+
+    #[test]
+    fn batches_group_runs_of_one_shape_in_order() {
+        // frac changes the split's sizes, wd does not: a batch per fraction.
+        let spec = Spec::new("p=11&hidden=16", "frac=0.3,0.6&wd=0.1,1,10", 1).unwrap();
+        let runs = spec.runs().unwrap();
+        let refs: Vec<&Run> = runs.iter().collect();
+        let indices =
+            |b: Vec<Vec<&Run>>| b.iter().map(|g| g.iter().map(|r| r.index).collect()).collect::<Vec<Vec<_>>>();
+        assert_eq!(indices(batches(&refs, 32)), [vec![0, 1, 2], vec![3, 4, 5]]);
+        assert_eq!(indices(batches(&refs, 2)), [vec![0, 1], vec![2], vec![3, 4], vec![5]]);
+        let mixed = [&runs[0], &runs[3], &runs[1]];
+        assert_eq!(indices(batches(&mixed, 32)), [vec![0, 1], vec![3]]);
     }
 
     #[test]

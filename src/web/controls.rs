@@ -95,7 +95,7 @@ pub fn build(changed: impl Fn() + Clone + 'static) {
     }
 }
 
-/// A number input, a select or a checkbox, as the parameter's kind says.
+/// A number input, a select, a checkbox or a text field, as the parameter's kind says.
 fn widget(key: &str) -> HtmlElement {
     match kind(key) {
         Kind::Int(..) | Kind::Real { .. } => {
@@ -121,6 +121,11 @@ fn widget(key: &str) -> HtmlElement {
             i.set_type("checkbox");
             i.into()
         }
+        Kind::Text => {
+            let i: HtmlInputElement = create("input");
+            i.set_type("text");
+            i.into()
+        }
     }
 }
 
@@ -130,7 +135,7 @@ pub fn fill(c: &RunConfig) {
         let v = url::value(c, key).expect("a parameter");
         match kind {
             Kind::Flag => by_id::<HtmlInputElement>(key).set_checked(v == "true"),
-            Kind::Int(..) | Kind::Real { .. } => by_id::<HtmlInputElement>(key).set_value(&v),
+            Kind::Int(..) | Kind::Real { .. } | Kind::Text => by_id::<HtmlInputElement>(key).set_value(&v),
             Kind::Choice(_) | Kind::List(_) => by_id::<HtmlSelectElement>(key).set_value(&v),
         }
     }
@@ -142,7 +147,7 @@ pub fn query() -> String {
         .map(|(key, kind)| {
             let v = match kind {
                 Kind::Flag => (if by_id::<HtmlInputElement>(key).checked() { "1" } else { "0" }).to_string(),
-                Kind::Int(..) | Kind::Real { .. } => by_id::<HtmlInputElement>(key).value(),
+                Kind::Int(..) | Kind::Real { .. } | Kind::Text => by_id::<HtmlInputElement>(key).value(),
                 Kind::Choice(_) | Kind::List(_) => by_id::<HtmlSelectElement>(key).value(),
             };
             format!("{key}={}", js_sys::encode_uri_component(&v))

@@ -74,7 +74,10 @@ pub async fn drive(run: u32) {
         // Shader compilation can take a software GPU most of a minute: say what the wait is.
         text("state-label", "Preparing the GPU (compiling shaders)…");
     }
-    let Some(gpu) = choose_gpu(page.backend).await else { return };
+    let gpu = match choose_gpu(page.backend).await {
+        Ok(gpu) => gpu,
+        Err(why) => return fail(&why, true),
+    };
     if stale(run) {
         return;
     }
@@ -119,9 +122,10 @@ impl Pace {
     }
 }
 
-/// The device `backend` asks for (`Some(None)`: the CPU engine), saying why
-/// when it is not the one asked for; None when the run cannot start.
-async fn choose_gpu(backend: Backend) -> Option<Option<Gpu>> {
+/// The device `backend` asks for (`Ok(None)`: the CPU engine), saying why
+/// in `#message` when it is not the one asked for; Err: why no run can
+/// start (for `fail`).
+pub async fn choose_gpu(backend: Backend) -> Result<Option<Gpu>, String> {
     let mut request = match backend {
         Backend::Cpu => None,
         _ => Some(Gpu::request().await),
@@ -139,18 +143,17 @@ async fn choose_gpu(backend: Backend) -> Option<Option<Gpu>> {
             // developer, not a class: they go to the console.
             web_sys::console::info_1(&format!("WebGPU: {e}").into());
             message("WebGPU is not available in this browser; training on the CPU in WebAssembly instead (slower).");
-            Some(gpu)
+            Ok(gpu)
         }
         (Ok((gpu, note)), None) => {
             if let Some(n) = note {
                 message(&format!("{n}."));
             }
-            Some(gpu)
+            Ok(gpu)
         }
         (Err(e), _) => {
             web_sys::console::info_1(&format!("WebGPU: {e}").into());
-            fail("WebGPU is not available in this browser; continue on the CPU instead?", true);
-            None
+            Err("WebGPU is not available in this browser; continue on the CPU instead?".into())
         }
     }
 }

@@ -10,10 +10,12 @@
 //! pause, step, reset), `driver` (the run's task and the worker's results),
 //! `view` (metrics, charts, readout), `probe` (ask the network a question),
 //! `subnet` (the sub-network experiment),
-//! `saved` (the last run across reloads), `lesson` (a class's pauses).
+//! `saved` (the last run across reloads), `lesson` (a class's pauses),
+//! `diagram` (the phase diagram of a grid of runs).
 
 mod analyst;
 mod controls;
+mod diagram;
 mod dom;
 mod driver;
 mod export;
@@ -42,6 +44,8 @@ struct App {
     runs: driver::Runs,
     view: view::View,
     subnet: Option<subnet::SubnetRun>,
+    /// The phase diagram view's runs (`grid=`).
+    diagram: Option<diagram::Diagram>,
     /// Settings waiting for "Apply and restart" while a run goes on.
     pending: Option<(RunConfig, PageSettings)>,
     /// The lesson's moments already paused at in this run (`lesson=1`).
@@ -72,6 +76,7 @@ pub fn main() {
             player: player::Player::default(),
             view: view::View::default(),
             subnet: None,
+            diagram: None,
             pending: None,
             lesson: lesson::Seen::default(),
         })
@@ -85,13 +90,16 @@ pub fn main() {
     saved::wire();
     lesson::wire();
     probe::wire();
+    diagram::wire();
     settings::show();
     dom::metric("workers", &workers.to_string());
     player::set_state(player::State::Idle);
     saved::restore();
     wasm_bindgen_futures::spawn_local(view::render_loop());
-    if autostart {
-        player::start();
+    match (autostart, with(|a| a.page.grid.is_some())) {
+        (true, true) => diagram::start(),
+        (true, false) => player::start(),
+        _ => {}
     }
 }
 

@@ -199,6 +199,7 @@ pub fn show() {
     mark_preset(&config);
     hide(&page.hide);
     teaching(&config);
+    super::diagram::show();
 }
 
 /// `hide=`: the page's parts (`data-part` in index.html) a class link leaves out.

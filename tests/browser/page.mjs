@@ -382,6 +382,51 @@ await check('several-seeds-side-by-side', async (page) => {
   assert(await page.inputValue('#seeds') === '5', 'seeds out of range takes the nearest, 5');
 });
 
+await check('phase-diagram-fills-every-cell', async (page) => {
+  // A 3 x 2 grid, two seeds: 12 models in one WebGPU batch per fraction (SwiftShader here).
+  const grid = encodeURIComponent('wd=0.1,1,3&frac=0.4,0.8');
+  await page.goto(`${base}?p=11&hidden=16&steps=150&every=50&seeds=2&backend=gpu&grid=${grid}&autostart=1`);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.diagram), null, { timeout: 180_000 });
+  const d = await page.evaluate(() => ({ ...document.body.dataset }));
+  assert(d.diagram === 'done', `diagram ${d.diagram}: ${await page.textContent('#message')}`);
+  assert(d.diagramEngine === 'webgpu', `engine ${d.diagramEngine}`);
+  assert(/^[GCMN]{6}$/.test(d.diagramCells), `every cell has a regime: ${d.diagramCells}`);
+  const progress = await page.textContent('#diagram-progress');
+  assert(progress.startsWith('6 of 6 cells, 12 of 12 runs'), progress);
+  assert(await page.inputValue('#grid') === 'wd=0.1,1,3&frac=0.4,0.8', await page.inputValue('#grid'));
+  const [chart] = await painted(page, '#chart-diagram');
+  assert(chart.ink > 0.2, `the diagram looks blank (${(100 * chart.ink).toFixed(1)} % ink)`);
+  // The summary counts the cells by regime; hovering a box reads it; clicking opens its runs.
+  const summary = await page.textContent('#summary-diagram');
+  const counted = [...summary.matchAll(/: (\d+)[;.]/g)].slice(0, 4).reduce((a, m) => a + Number(m[1]), 0);
+  assert(counted === 6, `summary counts ${counted} cells: ${summary}`);
+  await page.locator('#diagram').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${artifacts}/phase-diagram.png` });
+  const box = await page.locator('#chart-diagram').boundingBox();
+  // The top right box: wd 3, frac 0.8.
+  const at = [box.x + box.width * 0.85, box.y + box.height * 0.35];
+  await page.mouse.move(...at);
+  const readout = await page.textContent('#diagram-readout');
+  assert(/^wd=3, frac=0\.8: (memorise, then grok|comprehension|memorisation only|no learning).*medians of 2 seeds/.test(readout), readout);
+  await page.mouse.click(...at);
+  await page.waitForFunction(() => document.body.dataset.state === 'done');
+  assert(await metric(page, 'step') === '150' && await metric(page, 'seeds') === '2', 'the cell opened in the run view');
+  const url = new URL(page.url());
+  assert(url.searchParams.get('wd') === '3' && url.searchParams.get('frac') === '0.8', `the run's settings: ${url.search}`);
+  assert(url.searchParams.get('grid') === 'wd=0.1,1,3&frac=0.4,0.8', `the link still trains the diagram: ${url.search}`);
+  // A bad grid is named, not trained; the button opens the default diagram with the CPU estimate.
+  await page.goto(`${base}?grid=colour%3Dred`);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  const msg = await page.textContent('#message');
+  assert(/'grid'.*unknown key 'colour'/.test(msg), msg);
+  assert(await page.locator('#diagram').isHidden(), 'no diagram without a grid');
+  await page.click('#open-diagram');
+  assert(await page.locator('#diagram').isVisible(), 'the button shows the diagram');
+  assert(/[?&]grid=wd%3D/.test(page.url()) && /[?&]p=31(&|$)/.test(page.url()), page.url());
+  const estimate = await page.textContent('#diagram-progress');
+  assert(/^20 cells × 1 seeds = 20 runs\. On the CPU engine about \d+ (s|min)/.test(estimate), estimate);
+});
+
 await check('a-pool-of-workers-measures-every-checkpoint', async (page) => {
   // Two workers, a checkpoint every 5 steps: results come back out of order and enter in step order.
   const run = await runToDone(page, 'preset=wd2&p=31&hidden=64&steps=60&every=5&workers=2&autostart=1&backend=cpu');
