@@ -3,8 +3,8 @@
 //! sub-network experiment for the runs that have one.
 
 use super::claims::Splits;
-use super::references::experiments;
 use super::Options;
+use crate::config::experiments;
 use crate::engine::{self, gpu::Gpu};
 use crate::run::batch::{finish, finish_batch};
 use crate::run::driver::{Capture, Driver, Measuring};
