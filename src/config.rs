@@ -190,6 +190,16 @@ pub const PRESETS: &[Preset] = &[
     },
 ];
 
+/// The paper's experiments, in the order of its figures (the page's
+/// sweeps reach them too, so they live here rather than in the report).
+pub const WEIGHT_DECAY: [&str; 4] = ["wd0.1", "wd2", "wd10", "wd50"];
+pub const ALPHA: [&str; 3] = ["alpha1", "alpha8", "alpha50"];
+
+/// Every experiment of the paper, weight-decay sweep first.
+pub fn experiments() -> impl Iterator<Item = &'static str> {
+    WEIGHT_DECAY.iter().chain(&ALPHA).copied()
+}
+
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }

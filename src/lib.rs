@@ -14,6 +14,7 @@ pub mod engine;
 pub mod model;
 pub mod npy;
 pub mod par;
+pub mod references;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod report;
 pub mod rng;

@@ -8,6 +8,7 @@
 use crate::analysis::{Mode, SizeRule, Ties};
 use crate::config::{Op, RunConfig, Samples, PRESETS};
 use crate::run::Backend;
+use crate::sweep::grid::{Grid, PAPER};
 use std::fmt;
 
 /// A parameter that was not accepted, and what would have been.
@@ -252,9 +253,13 @@ const PAGE_PARAMS: &[Param<PageSettings>] = &[
     Param {
         key: "grid",
         kind: Kind::Text,
-        get: |s| s.grid.clone().unwrap_or_default(),
+        // The paper's experiments keep their grid's name: `grid=paper`.
+        get: |s| match s.grid.as_deref() {
+            Some(g) if Grid::parse(g) == Grid::parse(PAPER) => PAPER.into(),
+            g => g.unwrap_or_default().into(),
+        },
         set: |s, v| {
-            s.grid = Some(crate::sweep::grid::Grid::parse(v)?.to_query());
+            s.grid = Some(Grid::parse(v)?.to_query());
             Ok(())
         },
     },
@@ -408,11 +413,24 @@ fn validated(config: &mut RunConfig, base: &RunConfig) -> Vec<ParamError> {
 
 /// `key=value` for every parameter of `table` whose value in `x` differs from `base`'s.
 fn diffs<T>(table: &[Param<T>], base: &T, x: &T) -> Vec<String> {
-    table
-        .iter()
-        .filter(|p| (p.get)(base) != (p.get)(x))
-        .map(|p| format!("{}={}", p.key, encode((p.get)(x).as_str())))
-        .collect()
+    table.iter().filter(|p| (p.get)(base) != (p.get)(x)).map(|p| pair(p, x)).collect()
+}
+
+/// `key=value` of `param` in `x`, as a link writes it.
+fn pair<T>(param: &Param<T>, x: &T) -> String {
+    format!("{}={}", param.key, encode((param.get)(x).as_str()))
+}
+
+/// `query` as the keys it gives, each once with its last value as a link
+/// writes it, in table order (its preset first). Unlike [`to_query`] of its
+/// configuration, a key given at its default value stays: applied over
+/// another preset (a sweep's `preset` axis), it still overrides it.
+pub fn explicit(query: &str) -> Result<String, ParamError> {
+    let c = parse(query)?;
+    let given = decode(query);
+    let preset = given.iter().rev().find(|(k, _)| k == "preset").map(|(_, v)| format!("preset={}", encode(v)));
+    let keys = PARAMS.iter().filter(|p| given.iter().any(|(k, _)| k == p.key)).map(|p| pair(p, &c));
+    Ok(preset.into_iter().chain(keys).collect::<Vec<_>>().join("&"))
 }
 
 /// The query that reproduces `c`: a preset's name when `c` is that preset,
@@ -496,6 +514,18 @@ mod tests {
     fn preset_first_then_overrides() {
         let c = parse("steps=600&preset=wd0.1&seed=3").unwrap();
         assert_eq!((c.wd, c.seed, c.steps), (0.1, 3, 600));
+    }
+
+    #[test]
+    fn explicit_keeps_the_keys_given_even_at_their_defaults() {
+        let q = explicit("wd=2.0&p=31&preset=alpha8&p=37&norm=false").unwrap();
+        assert_eq!(q, "preset=alpha8&p=37&wd=2&norm=false");
+        assert_eq!(parse(&q).unwrap(), parse("preset=alpha8&p=37&wd=2&norm=0").unwrap());
+        // Over another preset, the default-valued keys still override it.
+        let over = parse(&format!("{q}&preset=wd0.1")).unwrap();
+        assert_eq!((over.wd, over.alpha, over.norm), (2.0, 1.0, false));
+        assert_eq!(explicit("").unwrap(), "");
+        assert_eq!(explicit("p=x").unwrap_err().key, "p");
     }
 
     #[test]
@@ -614,6 +644,9 @@ mod tests {
         let q = to_page_query(&parsed.config, &parsed.page);
         assert_eq!(q, "p=31&grid=wd%3D0.1%2C1%26frac%3D0.3%2C0.6%2C0.9");
         assert_eq!(parse_lenient(&q).page, parsed.page);
+        let paper = parse_lenient("grid=paper").page;
+        assert_eq!(paper.grid.as_deref().map(|g| g.split(',').count()), Some(7), "the seven experiments");
+        assert_eq!(to_page_query(&RunConfig::default(), &paper), "preset=wd2&grid=paper");
         let bad = parse_lenient("grid=colour%3Dred");
         assert_eq!((bad.page.grid, bad.errors[0].key.as_str()), (None, "grid"));
         assert!(bad.errors[0].reason.contains("unknown key 'colour'"), "{}", bad.errors[0]);

@@ -192,6 +192,42 @@ fn reproduce_quick_writes_a_complete_report() {
     assert!(!out.status.success() && err.contains("--from") && err.contains("wd0.1_seed0.json"), "{err}");
 }
 
+/// The reproduction's runs are the `paper` sweep's: a sweep over its
+/// folder finds every run and trains none, and a reproduction run again
+/// trains only the run missing, as an interrupted one is resumed.
+#[test]
+fn reproduce_resumes_and_its_folder_is_the_paper_sweep() {
+    let dir = scratch("reproduce-sweep");
+    let out = dir.to_str().unwrap();
+    let over = "p=11&hidden=16&clusters=4&steps=40&every=10";
+    let reproduce = || {
+        let args = ["--seeds", "1", "--no-subnetwork", "--no-splits", "--backend", "cpu", "--out", out];
+        let o = grokscope(&[&["reproduce", "--query", over][..], &args].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (String::from_utf8_lossy(&o.stderr).into_owned(), std::fs::read_to_string(dir.join("REPORT.md")).unwrap())
+    };
+    let (_, report) = reproduce();
+    let o = grokscope(&["sweep", over, "--grid", "paper", "--backend", "cpu", "--out", out]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.contains("sweep of 7 runs: 7 done before, 0 to train"), "{err}");
+    let sweep = std::fs::read_to_string(dir.join("SWEEP.md")).unwrap();
+    assert!(sweep.starts_with("# Sweep: `preset=wd0.1,wd2,wd10,wd50,alpha1,alpha8,alpha50`"), "{sweep}");
+    assert_eq!(sweep.lines().filter(|l| l.starts_with("| wd") || l.starts_with("| alpha")).count(), 7, "{sweep}");
+
+    let runs = dir.join("runs");
+    let stamp = |f: &str| std::fs::metadata(runs.join(f)).unwrap().modified().unwrap();
+    let kept = stamp("wd2_seed0.json");
+    std::fs::remove_file(runs.join("wd50_seed0.json")).unwrap();
+    let (err, again) = reproduce();
+    assert_eq!(err.matches("(read back)").count(), 6, "{err}");
+    let trained = err.lines().find(|l| l.contains("wd50 seed 0: ")).unwrap_or_else(|| panic!("{err}"));
+    assert!(trained.ends_with(" s)"), "the run missing is trained again: {trained}");
+    assert_eq!(stamp("wd2_seed0.json"), kept, "a run read back is not rewritten");
+    assert!(runs.join("wd50_seed0.json").exists());
+    let phases = |r: &str| r[r.find("## Phases").unwrap()..r.find("## Early synergy").unwrap()].to_string();
+    assert_eq!(phases(&again), phases(&report), "the same runs, the same phases");
+}
+
 #[test]
 fn reproduce_names_what_it_cannot_run() {
     let dir = scratch("reproduce-bad");

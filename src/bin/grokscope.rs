@@ -29,13 +29,15 @@ const USAGE: &str = "usage:
       0-1, scored on the others), the sub-network experiment (wd2, alpha8, seeds 0-2), wd0.1 and wd2 on
       two more splits, and the measures' sensitivity to mode, ties and samples.
       --quick applies \"p=59&frac=0.5&hidden=128&steps=1000&every=10\" over every preset; --query replaces that.
-      --from DIR0 reads the runs of an earlier reproduction (DIR0/runs/) instead of training them.
+      --from DIR0 reads the runs of an earlier reproduction (DIR0/runs/) instead of training them; without
+      it, runs already in DIR/runs/ are read back, so a reproduction run again resumes where it stopped.
   grokscope sweep \"QUERY\" --grid \"GRID\" --out DIR [--seeds N] [--backend auto|gpu|cpu] [--threads N]
                   [--shard I/N] [--quiet]
       Trains every cell of GRID over QUERY with init seeds seed, seed+1, ... (N, 1 by default) and writes
       DIR/SWEEP.md: heatmaps (SVG beside it) of the median steps to memorise and to grok, the final test
       accuracy, the regime and, with every > 0, the synergy peak's step. GRID is a query whose values are
       lists and spans: \"wd=0.03,0.1,1&frac=0.2..0.6:5\" (a..b:n: n values evenly spaced; a..b:n:log: in log).
+      --grid paper: the paper's seven experiments (over preset, QUERY's keys over each), reproduce's runs.
       Each run is saved in DIR/runs/ as it ends; a sweep run again trains only the runs missing.
       --shard I/N trains only the I-th of N slices of the runs (I from 1; in a Slurm job array, taken
       from SLURM_ARRAY_TASK_ID, _MIN and _COUNT when --shard is not given) and writes no SWEEP.md.

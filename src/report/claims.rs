@@ -5,7 +5,7 @@
 
 use super::experiments::Run;
 use super::figures::runs_of;
-use super::references::reference;
+use crate::references::reference;
 use crate::run::phases::Phase;
 use crate::run::predict;
 use crate::run::subnet::{Speed, Subnetwork};

@@ -1,10 +1,12 @@
-//! Training the paper's experiments headless: every preset and seed through
-//! the run driver, what the report reads from each run, and the
+//! Training the paper's experiments headless: every preset and seed as the
+//! runs of a sweep over them (the `paper` grid, trained as `grokscope
+//! sweep` trains it), what the report reads from each run, and the
 //! sub-network experiment for the runs that have one.
 
 use super::claims::Splits;
-use super::references::experiments;
+use super::sweep::{read_history, write_atomic};
 use super::Options;
+use crate::config::experiments;
 use crate::engine::{self, gpu::Gpu};
 use crate::run::batch::{finish, finish_batch};
 use crate::run::driver::{Capture, Driver, Measuring};
@@ -13,6 +15,9 @@ use crate::run::phases::{self, PhaseBand};
 use crate::run::predict::{self, Prediction, Rule};
 use crate::run::subnet::{self, Pick, Subnetwork};
 use crate::run::Backend;
+use crate::sweep::{self, grid::Grid, Spec};
+use std::path::Path;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Share of the run the early prediction may see: the first half (see
@@ -153,11 +158,20 @@ pub fn sensitivity_steps(c: &crate::config::RunConfig) -> Vec<u32> {
     s
 }
 
-/// The configuration of one run of the reproduction.
-fn config(o: &Options, over: &str, preset: &str, seed: u64) -> Result<crate::config::RunConfig, String> {
-    let sep = if over.is_empty() { "" } else { "&" };
-    let query = format!("preset={preset}&seed={seed}&mode={}{sep}{over}", o.mode.name());
-    crate::url::parse(&query).map_err(|e| format!("{query}: {e}"))
+/// The sweep the reproduction's runs are: the selected experiments (the
+/// `paper` grid when all are) with `o.mode` and `over` applied over each,
+/// init seeds 0 to `o.seeds` - 1.
+pub fn spec(o: &Options, over: &str) -> Result<Spec, String> {
+    let grid = Grid::presets(selected(o)?).to_query();
+    let spec = Spec::new(&format!("mode={}&{over}", o.mode.name()), &grid, o.seeds)?;
+    let first = crate::url::parse(&spec.query).map_err(|e| e.to_string())?;
+    if first.seed != 0 {
+        return Err("--query: the reproduction's init seeds are 0 to N-1 (--seeds N): give no seed".into());
+    }
+    if first.every == 0 {
+        return Err("reproduce needs progress measures (every > 0)".into());
+    }
+    Ok(spec)
 }
 
 /// Trains `c` again without measures, keeping the activations at `capture`.
@@ -173,85 +187,70 @@ fn replay(
     Ok(done.map_err(|e| e.to_string())?.into_parts().1)
 }
 
-/// A run an earlier reproduction wrote into `dir`, checked to be the run
-/// `c` describes.
-fn read_run(dir: &std::path::Path, preset: &str, c: &crate::config::RunConfig) -> Result<History, String> {
-    let file = dir.join("runs").join(format!("{preset}_seed{}.json", c.seed));
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("--from: cannot read {}: {e}", file.display()))?;
-    let h = History::from_json(&text).map_err(|e| format!("--from: {}: {e}", file.display()))?;
-    if h.config != *c {
-        return Err(format!(
-            "--from: {} was trained with `{}`, not `{}`: give the same --quick/--query/--mode as that reproduction",
-            file.display(),
-            h.query,
-            crate::url::to_query(c)
-        ));
-    }
-    Ok(h)
+/// The run `c` that an earlier reproduction wrote into `dir` as `runs/FILE`.
+fn read_from(dir: &Path, file: &str, c: &crate::config::RunConfig) -> Result<History, String> {
+    let path = dir.join("runs").join(file);
+    let advice = "give the same --quick/--query/--mode as that reproduction";
+    read_history(&path, c)
+        .map_err(|e| format!("--from: {e}: {advice}"))?
+        .ok_or_else(|| format!("--from: {} is missing", path.display()))
 }
 
-/// Every run of the selected experiments (trained, the seeds of an
-/// experiment as one batch, or read from `o.from`); the first wd2 run keeps
-/// the sensitivity analysis' activations.
+/// Every run of the selected experiments, in the sweep's order: read from
+/// `o.from`, or from `o.out` where an interrupted reproduction left it, or
+/// trained as a sweep trains (each run saved as it ends). The first wd2
+/// run keeps the sensitivity analysis' activations (replayed when read).
 pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, Vec<Capture>), String> {
+    let spec = spec(o, over)?;
     let presets = selected(o)?;
-    let total = presets.len() * o.seeds as usize;
-    let (mut runs, mut captures) = (Vec::new(), Vec::new());
-    for &preset in &presets {
-        let mut batch = Vec::new();
-        for seed in 0..o.seeds as u64 {
-            let c = config(o, over, preset, seed)?;
-            if c.every == 0 {
-                return Err("reproduce needs progress measures (every > 0)".into());
-            }
-            let capture = if preset == "wd2" && seed == 0 { sensitivity_steps(&c) } else { Vec::new() };
-            batch.push((c, capture));
+    let runs = spec.runs()?;
+    let total = runs.len();
+    // One cell per preset, in the grid's order.
+    let preset = |r: &sweep::Run| presets[r.cell];
+    // Each run in its place, as it is read or ends; the captures kept.
+    let done = Mutex::new(((0..total).map(|_| None).collect::<Vec<Option<Run>>>(), Vec::new()));
+    let finished = |r: &sweep::Run, run: Run, captures: Vec<Capture>, took: String| {
+        let mut d = done.lock().unwrap();
+        d.1.extend(captures);
+        if !o.quiet {
+            eprintln!(
+                "[{}/{total}] {} seed {}: memorised {}, grokked {}, predicted {} ({took})",
+                d.0.iter().flatten().count() + 1,
+                run.preset,
+                run.seed,
+                super::markdown::fmt_step(run.memorised),
+                super::markdown::fmt_step(run.grokked),
+                if run.prediction.groks { "grok" } else { "no grok" },
+            );
         }
-        let t = Instant::now();
-        let trained: Vec<Run> = match &o.from {
+        d.0[r.index] = Some(run);
+    };
+    let mut pending = Vec::new();
+    for r in &runs {
+        let capture = if preset(r) == "wd2" && r.config.seed == 0 { sensitivity_steps(&r.config) } else { Vec::new() };
+        let saved = match &o.from {
             Some(dir) => {
-                let mut read = Vec::new();
-                for (c, capture) in &batch {
-                    if !capture.is_empty() {
-                        captures.extend(replay(c, gpu, o.threads, capture)?);
-                    }
-                    read.push(Run::of(preset, read_run(dir, preset, c)?, Vec::new(), f64::NAN));
-                }
-                read
+                let h = read_from(dir, &r.file, &r.config)?;
+                write_atomic(&o.out.join("runs").join(&r.file), &crate::run::to_json(&h))?;
+                Some(h)
             }
-            None => {
-                let done = train_batch(&batch, gpu, o.threads, |_| {})?;
-                let seconds = t.elapsed().as_secs_f64() / batch.len() as f64;
-                done.into_iter()
-                    .map(|(history, caps, skipped)| {
-                        captures.extend(caps);
-                        Run::of(preset, history, skipped, seconds)
-                    })
-                    .collect()
-            }
+            None => super::sweep::read_run(&o.out, r)?,
         };
-        for (run, (c, _)) in trained.into_iter().zip(&batch) {
-            let file = o.out.join("runs").join(format!("{preset}_seed{}.json", c.seed));
-            std::fs::write(&file, crate::run::to_json(&run.history))
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            if !o.quiet {
-                let took = match o.from {
-                    Some(_) => "read back".to_string(),
-                    None => format!("{:.0} s, the seeds trained together", run.seconds),
-                };
-                eprintln!(
-                    "[{}/{total}] {preset} seed {}: memorised {}, grokked {}, predicted {} ({took})",
-                    runs.len() + 1,
-                    c.seed,
-                    super::markdown::fmt_step(run.memorised),
-                    super::markdown::fmt_step(run.grokked),
-                    if run.prediction.groks { "grok" } else { "no grok" },
-                );
+        match saved {
+            Some(h) => {
+                let captures =
+                    if capture.is_empty() { Vec::new() } else { replay(&r.config, gpu, o.threads, &capture)? };
+                finished(r, Run::of(preset(r), h, Vec::new(), f64::NAN), captures, "read back".into());
             }
-            runs.push(run);
+            None => pending.push((r, capture)),
         }
     }
-    Ok((runs, captures))
+    super::sweep::train(&o.out, &pending, gpu, o.threads, |r, (history, captures, skipped), seconds| {
+        finished(r, Run::of(preset(r), history, skipped, seconds), captures, format!("{seconds:.0} s"));
+        Ok(())
+    })?;
+    let (runs, captures) = done.into_inner().unwrap();
+    Ok((runs.into_iter().map(|r| r.expect("every run was read or trained")).collect(), captures))
 }
 
 /// Section 7 on the first [`SUBNETWORK_SEEDS`] seeds of each of
@@ -288,11 +287,11 @@ pub fn subnetworks(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<(
     Ok(out)
 }
 
-/// The sub-network experiment an earlier reproduction (`o.from`) saved as
-/// `fig/NAME.json`, if it is the one `full` would get now (same run, same
-/// chosen checkpoint and neurons).
+/// The sub-network experiment an earlier reproduction saved as
+/// `fig/NAME.json` ([`Options::saved`]), if it is the one `full` would get
+/// now (same run, same chosen checkpoint and neurons).
 fn saved_subnetwork(o: &Options, name: &str, full: &History) -> Option<Subnetwork> {
-    let text = std::fs::read_to_string(o.from.as_ref()?.join("fig").join(format!("{name}.json"))).ok()?;
+    let text = std::fs::read_to_string(o.saved().join("fig").join(format!("{name}.json"))).ok()?;
     let s: Subnetwork = serde_json::from_str(&text).ok()?;
     let (cp, _) = subnet::pick_checkpoint(full, Pick::Emergence).ok()?;
     (s.full.config == full.config && s.step == cp.step && s.neurons == subnet::synergy_neurons(cp) && !s.silence)
@@ -301,23 +300,23 @@ fn saved_subnetwork(o: &Options, name: &str, full: &History) -> Option<Subnetwor
 
 /// [`SPLITS_OF`] on the split seeds [`SPLIT_SEEDS`] (init seed 0, no
 /// measures), beside the reproduction's own split 0; each run is saved as
-/// `runs/<preset>_split<k>.json` and read back from `o.from` when there.
-pub fn splits(o: &Options, over: &str, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<Splits>, String> {
+/// `runs/<preset>_split<k>_seed0.json` and read back ([`Options::saved`])
+/// when there.
+pub fn splits(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<Splits>, String> {
     let mut out = Vec::new();
     for preset in SPLITS_OF {
         let Some(own) = runs.iter().find(|r| r.preset == preset && r.seed == 0) else { continue };
         let mut grokked = vec![(own.history.config.split_seed, own.grokked)];
         for split_seed in SPLIT_SEEDS {
-            let c = crate::config::RunConfig { split_seed, every: 0, ..config(o, over, preset, 0)? };
+            let c = crate::config::RunConfig { split_seed, every: 0, ..own.history.config.clone() };
             let t = Instant::now();
-            let name = format!("{preset}_split{split_seed}");
-            let h = match o.from.as_ref().and_then(|dir| read_run(dir, &name, &c).ok()) {
+            let file = format!("{preset}_split{split_seed}_seed0.json");
+            let saved = o.saved().join("runs").join(&file);
+            let h = match read_history(&saved, &c).ok().flatten() {
                 Some(h) => h,
                 None => train(&c, gpu, o.threads, &[], |_| {})?.0,
             };
-            let file = o.out.join("runs").join(format!("{name}_seed0.json"));
-            std::fs::write(&file, crate::run::to_json(&h))
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            write_atomic(&o.out.join("runs").join(&file), &crate::run::to_json(&h))?;
             if !o.quiet {
                 let g = super::markdown::fmt_step(h.grokked_at());
                 eprintln!("{preset} split {split_seed}: grokked {g} ({:.0} s)", t.elapsed().as_secs_f64());
@@ -327,4 +326,51 @@ pub fn splits(o: &Options, over: &str, runs: &[Run], gpu: Option<&Gpu>) -> Resul
         out.push(Splits { preset, grokked });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::QUICK_QUERY;
+
+    fn options(only: &[&str]) -> Options {
+        Options {
+            seeds: 5,
+            quick: true,
+            mode: crate::analysis::Mode::Mean,
+            backend: Backend::Cpu,
+            out: "unused".into(),
+            query: None,
+            threads: 1,
+            subnetwork: false,
+            quiet: true,
+            only: only.iter().map(|s| s.to_string()).collect(),
+            splits: false,
+            from: None,
+        }
+    }
+
+    #[test]
+    fn the_reproductions_runs_are_the_paper_sweep() {
+        let runs = spec(&options(&[]), QUICK_QUERY).unwrap().runs().unwrap();
+        // Each experiment with --quick over it and init seeds 0-4, as the
+        // reproduction has always configured them.
+        let want: Vec<_> = experiments()
+            .flat_map(|p| (0..5).map(move |s| format!("preset={p}&seed={s}&mode=mean&{QUICK_QUERY}")))
+            .map(|q| crate::url::parse(&q).unwrap())
+            .collect();
+        assert_eq!(runs.iter().map(|r| &r.config).collect::<Vec<_>>(), want.iter().collect::<Vec<_>>());
+        // `grokscope sweep QUERY --grid paper --seeds 5` trains the same runs into the same files.
+        assert_eq!(Spec::new(QUICK_QUERY, "paper", 5).unwrap().runs().unwrap(), runs);
+        let only = spec(&options(&["alpha8", "wd2"]), QUICK_QUERY).unwrap();
+        assert_eq!(only.grid, "preset=wd2,alpha8", "the paper's order");
+        assert_eq!(only.runs().unwrap()[5].file, "alpha8_seed0.json");
+    }
+
+    #[test]
+    fn the_reproduction_refuses_what_breaks_its_seeds_or_measures() {
+        let e = spec(&options(&[]), &format!("{QUICK_QUERY}&seed=3")).unwrap_err();
+        assert!(e.contains("give no seed"), "{e}");
+        assert!(spec(&options(&[]), "every=0").unwrap_err().contains("every > 0"));
+    }
 }

@@ -4,10 +4,10 @@
 //! each sweep, Pareto plots, each experiment's measures over its phase bands.
 
 use super::experiments::Run;
-use super::references::{ALPHA, WEIGHT_DECAY};
 use crate::charts::plot::{self, Trail};
 use crate::charts::report::{self as rc, of_runs};
 use crate::charts::{axis, Chart, Frame, PALETTE};
+use crate::config::{ALPHA, WEIGHT_DECAY};
 use crate::engine::StepRecord;
 use crate::run::history::History;
 use crate::run::subnet::Subnetwork;
@@ -104,7 +104,7 @@ pub fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
         overview.extend(sweep.figures(dir)?);
     }
     let mut per_config = Vec::new();
-    for p in super::references::experiments() {
+    for p in crate::config::experiments() {
         let rs = runs_of(runs, p);
         if !rs.is_empty() {
             per_config.push((p, experiment_figures(dir, p, &rs)?));
@@ -123,7 +123,7 @@ fn size_rules(dir: &Path, runs: &[Run], step_max: f64) -> Result<Written, String
         ("per neuron", |s| s.per_neuron),
     ];
     let mut out = Vec::new();
-    for p in super::references::experiments() {
+    for p in crate::config::experiments() {
         let rs: Vec<&Run> =
             runs_of(runs, p).into_iter().filter(|r| r.history.checkpoints.iter().any(|c| c.sizes.is_some())).collect();
         if rs.is_empty() {

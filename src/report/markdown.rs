@@ -3,8 +3,9 @@
 use super::claims::{self, Splits};
 use super::experiments::{Run, PREDICT_FRACTION};
 use super::figures::{runs_of, Figures};
-use super::references::{experiments, reference};
 use super::{Options, QUICK_SEEDS, SEEDS};
+use crate::config::experiments;
+use crate::references::reference;
 use crate::run::phases::{self, Phase, PhaseBand};
 use crate::run::predict::{self, Gate, Rule};
 use crate::run::subnet::{Subnetwork, CLAIM};

@@ -11,13 +11,12 @@ pub mod figures;
 pub mod leads;
 pub mod markdown;
 pub mod phase_diagram;
-pub mod references;
 pub mod sensitivity;
 pub mod sweep;
 
 use crate::analysis::Mode;
 use crate::run::Backend;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Settings of `grokscope reproduce`.
@@ -42,6 +41,15 @@ pub struct Options {
     /// Read the runs from an earlier reproduction's folder instead of
     /// training them (phases, prediction, claims and sub-networks anew).
     pub from: Option<PathBuf>,
+}
+
+impl Options {
+    /// Where runs, split runs and sub-networks saved before are read back
+    /// from instead of trained: `from`, else the output folder (what an
+    /// interrupted reproduction left there).
+    pub fn saved(&self) -> &Path {
+        self.from.as_deref().unwrap_or(&self.out)
+    }
 }
 
 /// What `--quick` changes in every preset: a smaller task and fewer steps.
@@ -72,12 +80,12 @@ pub fn reproduce(o: &Options) -> Result<(), String> {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
     let over = o.query.clone().or_else(|| o.quick.then(|| QUICK_QUERY.to_string())).unwrap_or_default();
-    experiments::selected(o)?;
+    experiments::spec(o, &over)?;
     let gpu = experiments::open_gpu(o.backend)?;
     let (mut runs, captures) = experiments::run_all(o, &over, gpu.as_ref())?;
     let rule = fitted_rule(&mut runs);
     let subnets = if o.subnetwork { experiments::subnetworks(o, &runs, gpu.as_ref())? } else { Vec::new() };
-    let splits = if o.splits { experiments::splits(o, &over, &runs, gpu.as_ref())? } else { Vec::new() };
+    let splits = if o.splits { experiments::splits(o, &runs, gpu.as_ref())? } else { Vec::new() };
     let t = Instant::now();
     let sensitivity = match runs.iter().find(|r| r.preset == "wd2" && r.seed == 0) {
         Some(r) if !captures.is_empty() => sensitivity::table(&r.history.config, &captures),

@@ -3,10 +3,13 @@
 //! where it stopped; merges the runs of shards; and reads every run back
 //! for the phase diagram (`phase_diagram`). A folder holds one sweep: its
 //! `sweep.json` (the [`Spec`]) and `runs/` (each run as `grokscope train
-//! --out` writes it). Shards share nothing but this layout.
+//! --out` writes it). Shards share nothing but this layout. `reproduce`
+//! trains its runs (the `paper` grid's) through the same [`train`], into
+//! the same `runs/` layout, so it resumes as a sweep does.
 
 use super::experiments;
-use crate::engine;
+use crate::config::RunConfig;
+use crate::engine::gpu::Gpu;
 use crate::run::history::History;
 use crate::run::Backend;
 use crate::sweep::shard::Shard;
@@ -64,43 +67,11 @@ pub fn sweep(o: &Options) -> Result<usize, String> {
         );
     }
     let progress = Mutex::new(Progress::new(&mine, &pending, o.quiet));
-    let finished = |run: &Run, h: &History, skipped: &[String]| -> Result<(), String> {
-        write_atomic(&o.out.join(RUNS).join(&run.file), &crate::run::to_json(h))?;
-        progress.lock().unwrap().run_done(run, skipped);
+    let pending: Vec<ToTrain> = pending.into_iter().map(|r| (r, Vec::new())).collect();
+    train(&o.out, &pending, gpu.as_ref(), o.threads, |run, (_, _, skipped), _| {
+        progress.lock().unwrap().run_done(run, &skipped);
         Ok(())
-    };
-    match &gpu {
-        Some(g) => {
-            // Runs that share the engine's shapes train as one batch.
-            let mut groups: Vec<(_, Vec<&Run>)> = Vec::new();
-            for &r in &pending {
-                let key = engine::batch_key(&r.config);
-                match groups.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, g)) => g.push(r),
-                    None => groups.push((key, vec![r])),
-                }
-            }
-            for batch in groups.iter().flat_map(|(_, g)| g.chunks(GPU_BATCH)) {
-                let configs: Vec<_> = batch.iter().map(|r| (r.config.clone(), Vec::new())).collect();
-                let done = experiments::train_batch(&configs, Some(g), o.threads, |_| {})?;
-                for (r, (h, _, skipped)) in batch.iter().zip(done) {
-                    finished(r, &h, &skipped)?;
-                }
-            }
-        }
-        None => {
-            // Small models gain little from threads within a run: the
-            // threads go to runs trained at once, the rest within each.
-            let threads = if o.threads == 0 { crate::par::threads() } else { o.threads };
-            let at_once = threads.min(pending.len()).max(1);
-            let within = (threads / at_once).max(1);
-            let results = crate::par::map(at_once, pending, |r| {
-                let (h, _, skipped) = experiments::train(&r.config, None, within, &[], |_| {})?;
-                finished(r, &h, &skipped)
-            });
-            results.into_iter().collect::<Result<Vec<()>, String>>()?;
-        }
-    }
+    })?;
     let trained = progress.into_inner().unwrap().finish();
     if o.shard == Shard::ALL {
         let report = write_diagram(&o.out, &o.spec, std::slice::from_ref(&o.out))?;
@@ -111,6 +82,56 @@ pub fn sweep(o: &Options) -> Result<usize, String> {
         eprintln!("shard {} done; when every shard is, combine them: grokscope sweep merge DIR... --out DIR", o.shard);
     }
     Ok(trained)
+}
+
+/// A run to train, with the steps whose activations it keeps.
+pub(super) type ToTrain<'a> = (&'a Run, Vec<u32>);
+
+/// Trains `runs` (each with the steps whose activations it keeps), writes
+/// each into `dir/runs/` as soon as it ends, and hands it to `done` with
+/// the seconds it took: on the GPU, runs that share the engine's shapes
+/// train as one batch and share its time; on the CPU, several at once.
+pub(super) fn train(
+    dir: &Path,
+    runs: &[ToTrain],
+    gpu: Option<&Gpu>,
+    threads: usize,
+    done: impl Fn(&Run, experiments::Trained, f64) -> Result<(), String> + Sync,
+) -> Result<(), String> {
+    let finished = |run: &Run, trained: experiments::Trained, seconds: f64| {
+        write_atomic(&dir.join(RUNS).join(&run.file), &crate::run::to_json(&trained.0))?;
+        done(run, trained, seconds)
+    };
+    match gpu {
+        Some(g) => {
+            let refs: Vec<&Run> = runs.iter().map(|(r, _)| *r).collect();
+            let capture =
+                |r: &Run| runs.iter().find(|(x, _)| std::ptr::eq(*x, r)).map_or(Vec::new(), |(_, c)| c.clone());
+            for batch in crate::sweep::batches(&refs, GPU_BATCH) {
+                let t = Instant::now();
+                let configs: Vec<_> = batch.iter().map(|r| (r.config.clone(), capture(r))).collect();
+                let trained = experiments::train_batch(&configs, Some(g), threads, |_| {})?;
+                let seconds = t.elapsed().as_secs_f64() / batch.len() as f64;
+                for (r, t) in batch.iter().zip(trained) {
+                    finished(r, t, seconds)?;
+                }
+            }
+            Ok(())
+        }
+        None => {
+            // Small models gain little from threads within a run: the
+            // threads go to runs trained at once, the rest within each.
+            let threads = if threads == 0 { crate::par::threads() } else { threads };
+            let at_once = threads.min(runs.len()).max(1);
+            let within = (threads / at_once).max(1);
+            let results = crate::par::map(at_once, runs.iter().collect(), |(r, capture)| {
+                let t = Instant::now();
+                let trained = experiments::train(&r.config, None, within, capture, |_| {})?;
+                finished(r, trained, t.elapsed().as_secs_f64())
+            });
+            results.into_iter().collect()
+        }
+    }
 }
 
 /// Combines the runs in the sweep folders `dirs` (shards of one sweep)
@@ -203,29 +224,29 @@ fn claim(dir: &Path, spec: &Spec) -> Result<(), String> {
 /// The run `r` from `dir`'s runs (None: not trained there yet). A file
 /// that cannot be read, or holds another run, is an error: it is never
 /// silently trained over.
-fn read_run(dir: &Path, r: &Run) -> Result<Option<History>, String> {
-    let file = dir.join(RUNS).join(&r.file);
-    let text = match std::fs::read_to_string(&file) {
+pub(super) fn read_run(dir: &Path, r: &Run) -> Result<Option<History>, String> {
+    read_history(&dir.join(RUNS).join(&r.file), &r.config)
+        .map_err(|e| format!("{e}: delete it to train that run again"))
+}
+
+/// The history saved as `file`, checked to be the run `config` describes
+/// (None: there is no such file; an error names the file).
+pub(super) fn read_history(file: &Path, config: &RunConfig) -> Result<Option<History>, String> {
+    let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
     };
-    let h = History::from_json(&text)
-        .map_err(|e| format!("{} is not a run's JSON ({e}): delete it to train that run again", file.display()))?;
-    if h.config != r.config {
-        return Err(format!(
-            "{} holds the run `{}`, not `{}`: delete it to train that run again",
-            file.display(),
-            h.query,
-            crate::url::to_query(&r.config)
-        ));
+    let h = History::from_json(&text).map_err(|e| format!("{} is not a run's JSON ({e})", file.display()))?;
+    if h.config != *config {
+        return Err(format!("{} holds the run `{}`, not `{}`", file.display(), h.query, crate::url::to_query(config)));
     }
     Ok(Some(h))
 }
 
 /// Writes `text` to `path` through a temporary file beside it, so that a
 /// sweep stopped mid-write leaves no half file for a resumed one to trip on.
-fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))

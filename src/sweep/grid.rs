@@ -3,13 +3,17 @@
 //! span `a..b:n` (n values from a to b, evenly spaced) or `a..b:n:log`
 //! (evenly spaced in log). Cells are every combination, the first key
 //! varying slowest. Spans expand when read, so a grid written back
-//! ([`Grid::to_query`]) lists every value and reads back equal.
+//! ([`Grid::to_query`]) lists every value and reads back equal. One grid
+//! has a name: `paper`, the paper's seven experiments (`preset=wd0.1,...`).
 
 use crate::url::{self, Kind};
 
 /// A key that a grid may not vary: the init seed is the sweep's own axis
 /// (`--seeds`), and a grid over it would train the same run twice.
 const NOT_IN_GRID: &str = "seed";
+
+/// The name of the grid over the paper's experiments, the reproduction's runs.
+pub const PAPER: &str = "paper";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grid {
@@ -20,6 +24,9 @@ pub struct Grid {
 impl Grid {
     /// Reads `text`; errors name the key and the value at fault.
     pub fn parse(text: &str) -> Result<Grid, String> {
+        if text.trim() == PAPER {
+            return Ok(Grid::presets(crate::config::experiments()));
+        }
         let mut axes: Vec<(String, Vec<String>)> = Vec::new();
         for (key, list) in url::decode(text) {
             if !url::keys().any(|k| k == key) {
@@ -57,6 +64,11 @@ impl Grid {
             return Err("grid: no keys (e.g. --grid \"wd=0.1,1&frac=0.3,0.5\")".into());
         }
         Ok(Grid { axes })
+    }
+
+    /// One cell per preset of `names`, in their order.
+    pub fn presets<'a>(names: impl IntoIterator<Item = &'a str>) -> Grid {
+        Grid { axes: vec![("preset".into(), names.into_iter().map(String::from).collect())] }
     }
 
     /// The grid with every value listed: reads back equal.
@@ -138,6 +150,17 @@ mod tests {
         assert_eq!(pair(&cells[0]), ("1".into(), "0.3".into()));
         assert_eq!(pair(&cells[1]), ("1".into(), "0.4".into()));
         assert_eq!(pair(&cells[5]), ("2".into(), "0.5".into()));
+    }
+
+    #[test]
+    fn paper_is_a_cell_per_experiment_of_the_paper() {
+        let g = Grid::parse(" paper ").unwrap();
+        let names = ["wd0.1", "wd2", "wd10", "wd50", "alpha1", "alpha8", "alpha50"];
+        assert_eq!(g.axes, [("preset".to_string(), names.map(String::from).to_vec())]);
+        assert_eq!(g.to_query(), format!("preset={}", names.join(",")));
+        assert_eq!(Grid::parse(&g.to_query()).unwrap(), g, "written back, the presets read as the same grid");
+        assert_eq!(g.cells().len(), 7);
+        assert!(Grid::parse("paper&wd=1").is_err(), "the name stands alone");
     }
 
     #[test]

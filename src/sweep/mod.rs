@@ -37,13 +37,15 @@ pub struct Run {
 }
 
 impl Spec {
-    /// Checks the query and the grid, and every cell over the query.
+    /// Checks the query and the grid, and every cell over the query. The
+    /// query keeps the keys it gives ([`crate::url::explicit`]), so that
+    /// over a `preset` axis each of them overrides every preset.
     pub fn new(query: &str, grid: &str, seeds: u32) -> Result<Spec, String> {
-        let base = crate::url::parse(query).map_err(|e| format!("query: {e}"))?;
+        let query = crate::url::explicit(query).map_err(|e| format!("query: {e}"))?;
         if seeds == 0 {
             return Err("--seeds: at least 1".into());
         }
-        let spec = Spec { query: crate::url::to_query(&base), grid: Grid::parse(grid)?.to_query(), seeds };
+        let spec = Spec { query, grid: Grid::parse(grid)?.to_query(), seeds };
         spec.runs()?;
         Ok(spec)
     }
@@ -61,10 +63,20 @@ impl Spec {
             let over: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
             for k in 0..self.seeds as u64 {
                 let seed = base.seed.checked_add(k).ok_or("seed: the seeds run past the largest seed")?;
-                // Later keys of a link override earlier ones: the cell's over the query's.
+                // Later keys of a link override earlier ones, the cell's over
+                // the query's; but a link's preset is applied first, so a
+                // cell's preset goes under the query's keys, as the
+                // reproduction's `--query` goes over each experiment.
                 let query = format!("{}&{}&seed={seed}", self.query, over.join("&"));
                 let config = crate::url::parse(&query).map_err(|e| format!("grid cell {}: {e}", over.join("&")))?;
-                let name: String = values.iter().map(|(k, v)| format!("{k}{v}_")).collect();
+                // A preset's name says what it is: `wd2_seed0.json`, as the reproduction names it.
+                let name: String = values
+                    .iter()
+                    .map(|(k, v)| match k.as_str() {
+                        "preset" => format!("{v}_"),
+                        _ => format!("{k}{v}_"),
+                    })
+                    .collect();
                 let file = format!(
                     "{}seed{seed}.json",
                     name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-' && c != '_', "-")
@@ -123,6 +135,27 @@ mod tests {
         assert_eq!(indices(batches(&refs, 2)), [vec![0, 1], vec![2], vec![3, 4], vec![5]]);
         let mixed = [&runs[0], &runs[3], &runs[1]];
         assert_eq!(indices(batches(&mixed, 32)), [vec![0, 1], vec![3]]);
+    }
+
+    #[test]
+    fn a_preset_axis_goes_under_the_querys_keys() {
+        let query = "p=59&frac=0.5&hidden=128&steps=1000&every=10";
+        let runs = Spec::new(query, "paper", 2).unwrap().runs().unwrap();
+        assert_eq!(runs.len(), 14);
+        for (r, preset) in runs.chunks(2).zip(crate::config::experiments()) {
+            for (k, run) in r.iter().enumerate() {
+                let want = crate::url::parse(&format!("preset={preset}&{query}&seed={k}")).unwrap();
+                assert_eq!(run.config, want, "{preset} seed {k}");
+                assert_eq!(run.file, format!("{preset}_seed{k}.json"), "the reproduction's names");
+            }
+        }
+        assert_eq!((runs[0].config.wd, runs[0].config.p), (0.1, 59), "the preset's wd, the query's p");
+        // A key given at its default value still overrides every preset.
+        let spec = Spec::new("wd=2&norm=0&p=13", "preset=alpha8,wd0.1", 1).unwrap();
+        assert_eq!(spec.query, "p=13&wd=2&norm=false");
+        let runs = spec.runs().unwrap();
+        assert_eq!((runs[0].config.wd, runs[0].config.alpha, runs[0].config.norm), (2.0, 8.0, false));
+        assert_eq!((runs[1].config.wd, runs[1].config.p), (2.0, 13));
     }
 
     #[test]

@@ -336,6 +336,53 @@ fn draw() {
     dom::body().dataset().set("diagramCells", &letters).ok();
     text("diagram-progress", &progress);
     summarise(&spec, &cells);
+    compare(&spec, &cells);
+}
+
+/// Over the paper's experiments (a grid of presets, `grid=paper`): each
+/// cell's steps beside the reference reproduction's (p = 97, 4000 steps,
+/// seeds 0-4; `references`), filling in as cells finish.
+fn compare(spec: &Spec, cells: &[Option<CellSummary>]) {
+    let grid = spec.grid();
+    let presets = match grid.axes.as_slice() {
+        [(key, values)] if key == "preset" => values.clone(),
+        _ => return dom::show("diagram-table", false),
+    };
+    let body: web_sys::Element = by_id("diagram-rows");
+    body.set_text_content(None);
+    let step = |s: Option<f64>| s.map_or("never".into(), |s| format!("{s:.0}"));
+    for (preset, cell) in presets.iter().zip(cells) {
+        let refr = crate::references::reference(preset);
+        let paper = |r: Option<crate::references::Reached>| r.map_or("-".into(), |r| r.text());
+        let grokked_ref = refr.map_or("-".into(), |r| match r.grokked_seeds {
+            [] => paper(Some(r.grokked)),
+            seeds => format!(
+                "{} ({}-{})",
+                r.grokked_median().unwrap_or(0),
+                seeds.iter().min().unwrap_or(&0),
+                seeds.iter().max().unwrap_or(&0)
+            ),
+        });
+        let here: [String; 3] = match cell {
+            Some(c) => [
+                step(c.memorised),
+                step(c.grokked),
+                format!("{} ({})", c.regime.name(), c.runs.iter().map(|r| r.regime.letter()).collect::<String>()),
+            ],
+            None => ["…".into(), "…".into(), "training".into()],
+        };
+        let row: web_sys::Element = dom::create("tr");
+        let cells = [preset.clone(), paper(refr.map(|r| r.memorised)), here[0].clone(), grokked_ref, here[1].clone()]
+            .into_iter()
+            .chain([here[2].clone()]);
+        for t in cells {
+            let td: web_sys::Element = dom::create("td");
+            td.set_text_content(Some(&t));
+            row.append_child(&td).ok();
+        }
+        body.append_child(&row).ok();
+    }
+    dom::show("diagram-table", true);
 }
 
 /// A cell's box: each seed's regime letter, and the median step to grok.

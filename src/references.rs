@@ -47,10 +47,6 @@ impl Reference {
     }
 }
 
-/// The paper's experiments, in the order of its figures.
-pub const WEIGHT_DECAY: [&str; 4] = ["wd0.1", "wd2", "wd10", "wd50"];
-pub const ALPHA: [&str; 3] = ["alpha1", "alpha8", "alpha50"];
-
 pub const REFERENCES: [Reference; 7] = [
     Reference {
         preset: "wd0.1",
@@ -77,11 +73,6 @@ pub const REFERENCES: [Reference; 7] = [
     Reference { preset: "alpha50", memorised: Reached::At(110), grokked: Reached::Never, grokked_seeds: &[] },
 ];
 
-/// Every experiment of the paper, weight-decay sweep first.
-pub fn experiments() -> impl Iterator<Item = &'static str> {
-    WEIGHT_DECAY.iter().chain(&ALPHA).copied()
-}
-
 pub fn reference(preset: &str) -> Option<&'static Reference> {
     REFERENCES.iter().find(|r| r.preset == preset)
 }
@@ -89,6 +80,7 @@ pub fn reference(preset: &str) -> Option<&'static Reference> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::experiments;
 
     #[test]
     fn every_experiment_has_a_reference_and_a_preset() {
