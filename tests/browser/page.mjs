@@ -414,6 +414,14 @@ await check('phase-diagram-fills-every-cell', async (page) => {
   const url = new URL(page.url());
   assert(url.searchParams.get('wd') === '3' && url.searchParams.get('frac') === '0.8', `the run's settings: ${url.search}`);
   assert(url.searchParams.get('grid') === 'wd=0.1,1,3&frac=0.4,0.8', `the link still trains the diagram: ${url.search}`);
+  // The paper's seven experiments as a grid, at a small size: a row each beside the reference's steps.
+  await page.goto(`${base}?p=11&hidden=16&frac=0.5&steps=40&every=0&backend=cpu&grid=paper&autostart=1`);
+  await page.waitForFunction(() => document.body.dataset.diagram === 'done', null, { timeout: 60_000 });
+  assert(/^[GCMN]{7}$/.test(await page.evaluate(() => document.body.dataset.diagramCells)), 'seven cells');
+  const rows = await page.$$eval('#diagram-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert(rows.length === 7 && rows[1][0] === 'wd2' && rows[1][3] === '343 (319-348)', JSON.stringify(rows));
+  assert(rows.every((r) => r.length === 6 && !r.includes('…')), `every experiment filled in: ${JSON.stringify(rows)}`);
+  assert(/[?&]grid=paper(&|$)/.test(page.url()), page.url());
   // A bad grid is named, not trained; the button opens the default diagram with the CPU estimate.
   await page.goto(`${base}?grid=colour%3Dred`);
   await page.waitForFunction(() => document.body.dataset.state === 'idle');
