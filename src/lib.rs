@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod charts;
+pub mod claims;
 pub mod config;
 pub mod data;
 pub mod engine;

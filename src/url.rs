@@ -8,7 +8,7 @@
 use crate::analysis::{Mode, SizeRule, Ties};
 use crate::config::{Op, RunConfig, Samples, PRESETS};
 use crate::run::Backend;
-use crate::sweep::grid::{Grid, PAPER};
+use crate::sweep::grid::Grid;
 use std::fmt;
 
 /// A parameter that was not accepted, and what would have been.
@@ -254,10 +254,7 @@ const PAGE_PARAMS: &[Param<PageSettings>] = &[
         key: "grid",
         kind: Kind::Text,
         // The paper's experiments keep their grid's name: `grid=paper`.
-        get: |s| match s.grid.as_deref() {
-            Some(g) if Grid::parse(g) == Grid::parse(PAPER) => PAPER.into(),
-            g => g.unwrap_or_default().into(),
-        },
+        get: |s| s.grid.as_deref().map_or(String::new(), |g| Grid::parse(g).map_or(g.into(), |g| g.to_link())),
         set: |s, v| {
             s.grid = Some(Grid::parse(v)?.to_query());
             Ok(())

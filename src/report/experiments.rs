@@ -3,26 +3,20 @@
 //! sweep` trains it), what the report reads from each run, and the
 //! sub-network experiment for the runs that have one.
 
-use super::claims::Splits;
 use super::sweep::{read_history, write_atomic};
 use super::Options;
+use crate::claims::{Run, Splits};
 use crate::config::experiments;
 use crate::engine::{self, gpu::Gpu};
 use crate::run::batch::{finish, finish_batch};
 use crate::run::driver::{Capture, Driver, Measuring};
 use crate::run::history::History;
-use crate::run::phases::{self, PhaseBand};
-use crate::run::predict::{self, Prediction, Rule};
 use crate::run::subnet::{self, Pick, Subnetwork};
 use crate::run::Backend;
 use crate::sweep::{self, grid::Grid, Spec};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
-
-/// Share of the run the early prediction may see: the first half (see
-/// `predict`'s documentation for why not less).
-pub const PREDICT_FRACTION: f64 = 0.5;
 
 /// The experiments that get the sub-network experiment (the paper's two).
 pub const SUBNETWORK_OF: [&str; 2] = ["wd2", "alpha8"];
@@ -32,46 +26,6 @@ pub const SUBNETWORK_SEEDS: u64 = 3;
 /// split seeds beside the reproduction's own 0.
 pub const SPLITS_OF: [&str; 2] = ["wd0.1", "wd2"];
 pub const SPLIT_SEEDS: [u64; 2] = [1, 2];
-
-/// One trained run and what the report reads from it.
-pub struct Run {
-    pub preset: &'static str,
-    pub seed: u64,
-    pub history: History,
-    pub memorised: Option<u32>,
-    pub grokked: Option<u32>,
-    pub phases: Vec<PhaseBand>,
-    pub prediction: Prediction,
-    pub skipped: Vec<String>,
-    pub seconds: f64,
-}
-
-impl Run {
-    /// What the report reads from a history.
-    pub fn of(preset: &'static str, history: History, skipped: Vec<String>, seconds: f64) -> Run {
-        Run {
-            preset,
-            seed: history.config.seed,
-            memorised: history.memorised_at(),
-            grokked: history.grokked_at(),
-            phases: phases::phases_of(&history),
-            prediction: predict::predict_early(&history, PREDICT_FRACTION, &Rule::default()),
-            skipped,
-            seconds,
-            history,
-        }
-    }
-
-    /// The run's early prediction under `rule`.
-    pub fn predict(&mut self, rule: &Rule) {
-        self.prediction = predict::predict_early(&self.history, PREDICT_FRACTION, rule);
-    }
-
-    /// What the prediction reads of the run, and whether it grokked.
-    pub fn series(&self) -> (predict::Series, Option<u32>) {
-        (predict::Series::of(&self.history, PREDICT_FRACTION), self.grokked)
-    }
-}
 
 /// The GPU for `backend` (None: the CPU engine), saying why on stderr when
 /// the choice needs a word.
@@ -218,8 +172,8 @@ pub fn run_all(o: &Options, over: &str, gpu: Option<&Gpu>) -> Result<(Vec<Run>, 
                 d.0.iter().flatten().count() + 1,
                 run.preset,
                 run.seed,
-                super::markdown::fmt_step(run.memorised),
-                super::markdown::fmt_step(run.grokked),
+                crate::claims::fmt_step(run.memorised),
+                crate::claims::fmt_step(run.grokked),
                 if run.prediction.groks { "grok" } else { "no grok" },
             );
         }
@@ -275,9 +229,9 @@ pub fn subnetworks(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<(
                     r.seed,
                     s.neurons.len(),
                     s.step,
-                    super::markdown::fmt_step(s.sub.grokked_at()),
-                    super::markdown::fmt_step(s.inverse.grokked_at()),
-                    super::markdown::fmt_step(s.full.grokked_at()),
+                    crate::claims::fmt_step(s.sub.grokked_at()),
+                    crate::claims::fmt_step(s.inverse.grokked_at()),
+                    crate::claims::fmt_step(s.full.grokked_at()),
                     t.elapsed().as_secs_f64()
                 );
             }
@@ -318,7 +272,7 @@ pub fn splits(o: &Options, runs: &[Run], gpu: Option<&Gpu>) -> Result<Vec<Splits
             };
             write_atomic(&o.out.join("runs").join(&file), &crate::run::to_json(&h))?;
             if !o.quiet {
-                let g = super::markdown::fmt_step(h.grokked_at());
+                let g = crate::claims::fmt_step(h.grokked_at());
                 eprintln!("{preset} split {split_seed}: grokked {g} ({:.0} s)", t.elapsed().as_secs_f64());
             }
             grokked.push((split_seed, h.grokked_at()));

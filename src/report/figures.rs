@@ -3,10 +3,10 @@
 //! report's own across runs (`charts::report`): accuracy and synergy across
 //! each sweep, Pareto plots, each experiment's measures over its phase bands.
 
-use super::experiments::Run;
 use crate::charts::plot::{self, Trail};
 use crate::charts::report::{self as rc, of_runs};
 use crate::charts::{axis, Chart, Frame, PALETTE};
+use crate::claims::{runs_of, Run};
 use crate::config::{ALPHA, WEIGHT_DECAY};
 use crate::engine::StepRecord;
 use crate::run::history::History;
@@ -91,10 +91,6 @@ pub struct Figures {
 
 /// (file relative to the report, title) of each figure written.
 type Written = Vec<(String, String)>;
-
-pub fn runs_of<'a>(runs: &'a [Run], preset: &str) -> Vec<&'a Run> {
-    runs.iter().filter(|r| r.preset == preset).collect()
-}
 
 pub fn figures(dir: &Path, runs: &[Run]) -> Result<Figures, String> {
     let step_max = runs.iter().map(|r| r.history.config.steps).max().unwrap_or(2) as f64;

@@ -28,9 +28,9 @@
 //! on the raw values (no moving average, which would delay every step), with
 //! thresholds against noise rather than tuned to any run.
 
-use super::experiments::Run;
-use super::markdown::fmt_step;
 use crate::charts::axis::thin_log;
+use crate::claims::fmt_step;
+use crate::claims::Run;
 use crate::run::history::{History, WeightMeasures};
 use crate::run::predict::{self, Rule};
 use std::fmt::Write as _;

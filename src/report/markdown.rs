@@ -1,19 +1,15 @@
 //! REPORT.md: the tables and text around the claims and figures.
 
-use super::claims::{self, Splits};
-use super::experiments::{Run, PREDICT_FRACTION};
-use super::figures::{runs_of, Figures};
+use super::figures::Figures;
 use super::{Options, QUICK_SEEDS, SEEDS};
+use crate::claims::{self, fmt_step, Splits};
+use crate::claims::{runs_of, Run, PREDICT_FRACTION};
 use crate::config::experiments;
 use crate::references::reference;
 use crate::run::phases::{self, Phase, PhaseBand};
 use crate::run::predict::{self, Gate, Rule};
 use crate::run::subnet::{Subnetwork, CLAIM};
 use std::fmt::Write as _;
-
-pub fn fmt_step(s: Option<u32>) -> String {
-    s.map_or("never".into(), |s| s.to_string())
-}
 
 /// "median [min-max] (k/n)" of the steps the runs reached (the median of
 /// an even count is the upper middle value, a step some run reached), or
@@ -496,7 +492,6 @@ impl Report<'_> {
     }
 
     fn paper_size(&self) -> bool {
-        let c = &self.runs[0].history.config;
-        c.p == 97 && c.hidden == 250 && c.steps == 4000
+        claims::paper_size(&self.runs[0].history.config)
     }
 }

@@ -5,7 +5,6 @@
 //! and `grokscope sweep`: a grid of runs and its phase diagram, SWEEP.md
 //! (`sweep`, `phase_diagram`). Native only (it writes files).
 
-pub mod claims;
 pub mod experiments;
 pub mod figures;
 pub mod leads;
@@ -60,7 +59,7 @@ pub const QUICK_SEEDS: u32 = 1;
 
 /// The prediction rule fitted on init seeds 0 and 1 (when there are held-out
 /// seeds to score it on; else the default), applied to every run.
-fn fitted_rule(runs: &mut [experiments::Run]) -> crate::run::predict::Rule {
+fn fitted_rule(runs: &mut [crate::claims::Run]) -> crate::run::predict::Rule {
     use crate::run::predict;
     let rule = if runs.iter().any(|r| r.seed >= 2) {
         let fit_on: Vec<_> = runs.iter().filter(|r| r.seed < 2).map(|r| r.series()).collect();

@@ -67,12 +67,20 @@ impl Dispatch {
         self.in_flight[worker].len()
     }
 
-    /// Forgets every job in flight (the run was replaced); returns the
-    /// workers that had any, to be stopped rather than waited for.
-    pub fn abandon(&mut self) -> Vec<usize> {
-        let busy = (0..self.workers()).filter(|&w| !self.in_flight[w].is_empty()).collect();
-        self.in_flight.iter_mut().for_each(Vec::clear);
-        busy
+    /// Forgets the jobs in flight of the runs `forget` picks (replaced
+    /// runs); returns the workers that had only such jobs, to be stopped
+    /// rather than waited for. A worker still measuring another run's job
+    /// goes on, and its forgotten results count for nothing.
+    pub fn abandon(&mut self, forget: impl Fn(u32) -> bool) -> Vec<usize> {
+        let mut idle = Vec::new();
+        for (w, jobs) in self.in_flight.iter_mut().enumerate() {
+            let had = !jobs.is_empty();
+            jobs.retain(|&(run, _)| !forget(run));
+            if had && jobs.is_empty() {
+                idle.push(w);
+            }
+        }
+        idle
     }
 }
 
@@ -111,8 +119,15 @@ mod tests {
         assert!(!d.returned(1, 1, 10), "a result counts once");
         assert!(!d.returned(2, 0, 15), "another run's result frees nothing");
         assert_eq!((0..3).map(|w| d.in_flight(w)).collect::<Vec<_>>(), [2, 0, 1]);
-        assert_eq!(d.abandon(), [0, 2], "the busy workers, to stop");
+        assert_eq!(d.abandon(|_| true), [0, 2], "the busy workers, to stop");
         assert_eq!(((0..3).map(|w| d.in_flight(w)).sum::<usize>(), d.pick()), (0, 0));
+        // Only run 1 is replaced: worker 0 keeps run 2's job and goes on.
+        d.sent(0, 1, 5);
+        d.sent(0, 2, 5);
+        d.sent(1, 1, 10);
+        assert_eq!(d.abandon(|run| run == 1), [1]);
+        assert_eq!((d.in_flight(0), d.in_flight(1)), (1, 0));
+        assert!(!d.returned(0, 1, 5) && d.returned(0, 2, 5), "the forgotten result counts for nothing");
         assert_eq!(Dispatch::new(0).workers(), 1);
     }
 

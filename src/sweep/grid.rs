@@ -76,6 +76,15 @@ impl Grid {
         self.axes.iter().map(|(k, vs)| format!("{k}={}", vs.join(","))).collect::<Vec<_>>().join("&")
     }
 
+    /// The grid as a link writes it: by its name when it has one (`paper`),
+    /// else every value ([`Grid::to_query`]).
+    pub fn to_link(&self) -> String {
+        match Grid::parse(PAPER).is_ok_and(|p| p == *self) {
+            true => PAPER.into(),
+            false => self.to_query(),
+        }
+    }
+
     /// Every cell: one value per key, the first key varying slowest.
     pub fn cells(&self) -> Vec<Vec<(String, String)>> {
         let mut cells = vec![Vec::new()];
@@ -160,6 +169,7 @@ mod tests {
         assert_eq!(g.to_query(), format!("preset={}", names.join(",")));
         assert_eq!(Grid::parse(&g.to_query()).unwrap(), g, "written back, the presets read as the same grid");
         assert_eq!(g.cells().len(), 7);
+        assert_eq!((g.to_link().as_str(), Grid::parse("wd=1,2").unwrap().to_link().as_str()), ("paper", "wd=1,2"));
         assert!(Grid::parse("paper&wd=1").is_err(), "the name stands alone");
     }
 

@@ -133,11 +133,11 @@ pub fn send(run: u32, query: &str, job: Job) -> Result<(), JsValue> {
     })
 }
 
-/// The run was replaced: workers still measuring its checkpoints are
-/// stopped rather than waited for; idle ones stay for the next run.
-pub fn abandon() {
+/// The runs `forget` picks were replaced: workers measuring only their
+/// checkpoints are stopped rather than waited for; the others stay.
+pub fn abandon(forget: impl Fn(u32) -> bool) {
     with_pool(|p| {
-        for i in p.dispatch.abandon() {
+        for i in p.dispatch.abandon(forget) {
             if let Some(w) = p.workers[i].take() {
                 w.terminate();
             }

@@ -9,9 +9,10 @@ use super::dom::{self, by_id, message, metric, now_ms, on, on_click, text};
 use super::driver::{choose_gpu, Pace, DEPTH};
 use super::player::{self, State};
 use super::view::{self, ALL_CHARTS};
-use super::{settings, with};
+use super::{analyst, settings, with};
 use crate::charts::axis::{KeyEntry, Swatch};
 use crate::charts::heatmap::{self, regime_colour, Cell, Rect, NONE};
+use crate::claims;
 use crate::config::RunConfig;
 use crate::engine::{self, gpu::MAX_BATCH};
 use crate::run::batch::{all_done, Batch};
@@ -42,6 +43,8 @@ pub struct Diagram {
     runs: Vec<Run>,
     /// Each run's history once it has ended, index for index with `runs`.
     done: Vec<Option<History>>,
+    /// The batch training now: each run's index and driver.
+    active: Vec<(usize, Driver)>,
     /// Where each cell's box was last drawn (layout pixels) and CSS pixels per layout pixel.
     boxes: Vec<Rect>,
     zoom: f64,
@@ -73,7 +76,7 @@ pub fn wire() {
     on_click("open-diagram", open);
     let field: HtmlInputElement = by_id("grid");
     on(&field, "change", |_: web_sys::Event| grid_changed());
-    let canvas: HtmlCanvasElement = by_id("chart-diagram");
+    let canvas: HtmlCanvasElement = by_id("diagram-canvas");
     on(&canvas, "pointermove", |e: MouseEvent| hover(at(&e)));
     on(&canvas, "pointerleave", |_: MouseEvent| text("diagram-readout", ""));
     on(&canvas, "click", |e: MouseEvent| open_cell(at(&e)));
@@ -87,7 +90,8 @@ pub fn show() {
     dom::show("diagram", grid.is_some());
     dom::show("open-diagram", grid.is_none());
     let Some(grid) = grid else { return };
-    by_id::<HtmlInputElement>("grid").set_value(&grid);
+    let link = crate::sweep::grid::Grid::parse(&grid).map_or(grid, |g| g.to_link());
+    by_id::<HtmlInputElement>("grid").set_value(&link);
     if !running {
         estimate();
     }
@@ -182,6 +186,8 @@ pub fn start() {
         Ok(r) => r,
         Err(e) => return message(&format!("The phase diagram cannot start: {e}.")),
     };
+    // An earlier diagram's analyses are dropped rather than waited for.
+    analyst::abandon(is_diagram);
     // One thing trains at a time: the run pauses while the diagram trains.
     if with(|a| a.player.state) == State::Running {
         player::set_state(State::Paused);
@@ -193,6 +199,7 @@ pub fn start() {
             spec,
             runs,
             done,
+            active: Vec::new(),
             boxes: Vec::new(),
             zoom: 1.0,
             paused: false,
@@ -230,7 +237,11 @@ async fn drive(task: u32) {
             Ok(e) => e,
             Err(e) => return stop(task, &format!("Could not start the engine: {e}.")),
         };
-        let mut drivers: Vec<Driver> = chunk.iter().map(|r| Driver::new(&r.config, kind, Measuring::Off)).collect();
+        // The analysis workers' backlog shared among the batch's runs.
+        let backlog = (analyst::backlog() / chunk.len()).max(1);
+        let measuring = |c: &RunConfig| if c.every > 0 { Measuring::Deferred(backlog) } else { Measuring::Off };
+        let active = chunk.iter().map(|r| (r.index, Driver::new(&r.config, kind, measuring(&r.config)))).collect();
+        with(|a| a.diagram.as_mut().map(|d| d.active = active));
         let mut batch = Batch::new(engine);
         let mut pace = Pace::default();
         let step_flops: f64 = chunk.iter().map(|r| cost::step_flops(&r.config)).sum();
@@ -244,34 +255,16 @@ async fn drive(task: u32) {
                 last = now_ms();
                 continue;
             }
-            let gpu = batch.engine.is_gpu();
-            let steps = if gpu { GPU_FRAME_STEPS } else { pace.steps(u32::MAX, false) };
-            let t0 = now_ms();
-            let mut refs: Vec<&mut Driver> = drivers.iter_mut().collect();
-            let pumped = match batch.pump(&mut refs, steps, DEPTH) {
-                Ok(p) => p,
-                Err(e) => return stop(task, &format!("Training stopped: {e}.")),
-            };
-            if !gpu {
-                pace.took(pumped.submitted, now_ms() - t0);
-            }
-            // Wall time, frames and drawing included: what the time left is in.
-            let now = now_ms();
-            with(|a| {
-                if let Some(d) = a.diagram.as_mut() {
-                    d.flops_done += step_flops * pumped.arrived as f64;
-                    d.training_ms += now - last;
-                }
-            });
-            last = now;
-            if all_done(&refs) {
-                break;
+            match frame(&mut batch, &mut pace, task, step_flops, last) {
+                Ok(Some(now)) => last = now,
+                Ok(None) => break,
+                Err(why) => return stop(task, &why),
             }
         }
         with(|a| {
             if let Some(d) = a.diagram.as_mut() {
-                for (r, driver) in chunk.iter().zip(drivers) {
-                    d.done[r.index] = Some(driver.history().clone());
+                for (i, driver) in std::mem::take(&mut d.active) {
+                    d.done[i] = Some(driver.history().clone());
                 }
             }
         });
@@ -279,6 +272,69 @@ async fn drive(task: u32) {
     }
     text("diagram-start", "Train again");
     dom::body().dataset().set("diagram", "done").ok();
+}
+
+/// One frame of the batch: submit, take in what arrived, send checkpoints
+/// to the analysis workers. The frame's end time, or None once every run
+/// of the batch is over and measured.
+fn frame(batch: &mut Batch, pace: &mut Pace, task: u32, step_flops: f64, last: f64) -> Result<Option<f64>, String> {
+    let gpu = batch.engine.is_gpu();
+    let steps = if gpu { GPU_FRAME_STEPS } else { pace.steps(u32::MAX, false) };
+    let t0 = now_ms();
+    let pumped = with(|a| {
+        let d = a.diagram.as_mut().expect("a diagram trains");
+        let mut refs: Vec<&mut Driver> = d.active.iter_mut().map(|(_, dr)| dr).collect();
+        batch.pump(&mut refs, steps, DEPTH)
+    })
+    .map_err(|e| format!("Training stopped: {e}."))?;
+    if !gpu {
+        pace.took(pumped.submitted, now_ms() - t0);
+    }
+    for (i, job) in pumped.jobs {
+        let (index, query) = with(|a| {
+            let (index, driver) = &a.diagram.as_ref().expect("a diagram trains").active[i];
+            (*index, url::to_query(driver.config()))
+        });
+        let step = job.step;
+        if let Err(e) = analyst::send(tag(task, index), &query, job) {
+            let why = format!("the analysis could not start ({e:?})");
+            with(|a| a.diagram.as_mut().map(|d| d.active[i].1.measured(step, Err(why))));
+        }
+    }
+    // Wall time, frames and drawing included: what the time left is in.
+    let now = now_ms();
+    with(|a| {
+        let d = a.diagram.as_mut().expect("a diagram trains");
+        d.flops_done += step_flops * pumped.arrived as f64;
+        d.training_ms += now - last;
+        let over = all_done(&d.active.iter_mut().map(|(_, dr)| dr).collect::<Vec<_>>());
+        Ok((!over).then_some(now))
+    })
+}
+
+/// The analysis pool's run number of the diagram's run `index` in task
+/// `task`: the top bit set, so the page's own runs (counted from 0) never
+/// meet it.
+fn tag(task: u32, index: usize) -> u32 {
+    DIAGRAM_RUN | (task & 0x7fff) << 16 | (index as u32 & 0xffff)
+}
+
+const DIAGRAM_RUN: u32 = 1 << 31;
+
+/// Whether the analysis pool's run number `run` is one of the diagram's.
+pub fn is_diagram(run: u32) -> bool {
+    run & DIAGRAM_RUN != 0
+}
+
+/// A checkpoint measured by a worker: into its run's history (in step order).
+pub fn received(d: analyst::Done) {
+    let (task, index) = ((d.run >> 16) & 0x7fff, (d.run & 0xffff) as usize);
+    with(|a| {
+        let Some(diagram) = a.diagram.as_mut().filter(|g| g.task & 0x7fff == task) else { return };
+        if let Some((_, driver)) = diagram.active.iter_mut().find(|(i, _)| *i == index) {
+            driver.measured(d.step, d.result);
+        }
+    });
 }
 
 /// The diagram stops with `why`.
@@ -315,7 +371,7 @@ fn draw() {
         Regime::ALL.iter().map(|&r| KeyEntry::new(r.name(), Swatch::Fill(regime_colour(r)))).collect();
     key.push(KeyEntry::new("training", Swatch::Fill(NONE)));
     let title = "Regime of each cell (letters: each seed's; number: median step to grok)";
-    let Some((area, zoom)) = view::area("chart-diagram") else { return };
+    let Some((area, zoom)) = view::area("diagram-canvas") else { return };
     match heatmap::heatmap(&area, title, (x_key, x_labels), (&y_key, &y_labels), &boxes, &key) {
         Ok(drawn) => with(|a| {
             if let Some(d) = a.diagram.as_mut() {
@@ -337,6 +393,53 @@ fn draw() {
     text("diagram-progress", &progress);
     summarise(&spec, &cells);
     compare(&spec, &cells);
+    judge();
+}
+
+/// Over the paper's experiments, the paper's claims judged on the runs
+/// done so far (an experiment not yet done: "not run"), as the report
+/// judges them; without the progress measures (`every=0`) only the claims
+/// read off the accuracies mean anything, so the table says so.
+fn judge() {
+    let Some((runs, measured)) = with(|a| {
+        let d = a.diagram.as_ref()?;
+        let cells = d.spec.grid().cells();
+        let runs: Vec<claims::Run> = d
+            .runs
+            .iter()
+            .zip(&d.done)
+            .filter_map(|(r, h)| {
+                let (key, value) = cells[r.cell].first()?;
+                let preset = crate::config::experiments().find(|p| key == "preset" && p == value)?;
+                Some(claims::Run::of(preset, h.clone()?, Vec::new(), 0.0))
+            })
+            .collect();
+        let measured = d.runs.first().is_some_and(|r| r.config.every > 0);
+        (cells.iter().all(|c| c.len() == 1 && c[0].0 == "preset")).then_some((runs, measured))
+    }) else {
+        return dom::show("claims-table", false);
+    };
+    let body: web_sys::Element = by_id("claims-rows");
+    body.set_text_content(None);
+    let paper_size = runs.first().is_some_and(|r| claims::paper_size(&r.history.config));
+    let evidence = claims::Evidence { runs: &runs, subnets: &[], splits: &[], paper_size };
+    for (claim, verdict) in claims::judge_all(&evidence) {
+        let row: web_sys::Element = dom::create("tr");
+        for t in [claim, verdict.word(), &verdict.evidence] {
+            let td: web_sys::Element = dom::create("td");
+            td.set_text_content(Some(t));
+            row.append_child(&td).ok();
+        }
+        body.append_child(&row).ok();
+    }
+    text(
+        "claims-note",
+        match measured {
+            true => "The sub-network claims need section 7's retraining, which grokscope reproduce does and the page does not.",
+            false => "Trained without the progress measures (every=0): the claims about phases and synergy cannot be judged here; set every above 0.",
+        },
+    );
+    dom::show("claims-table", true);
 }
 
 /// Over the paper's experiments (a grid of presets, `grid=paper`): each

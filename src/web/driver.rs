@@ -47,8 +47,9 @@ impl Runs {
     /// Back to step 0 with `config`.
     pub fn restart(&mut self, config: &RunConfig) {
         *self = Runs { device: self.device.take(), ..Runs::new(config) };
-        // Drop the old run's queued analyses rather than wait for them.
-        analyst::abandon();
+        // Drop the old run's queued analyses rather than wait for them (the
+        // phase diagram's go on).
+        analyst::abandon(|run| !super::diagram::is_diagram(run));
     }
 
     pub fn other_histories(&self) -> Vec<&History> {
@@ -293,6 +294,9 @@ fn measure(run: u32, query: &str, job: Job) {
 /// A checkpoint back from a worker: into the history (in step order), the
 /// metrics, the charts.
 pub fn received(d: analyst::Done) {
+    if super::diagram::is_diagram(d.run) {
+        return super::diagram::received(d);
+    }
     if stale(d.run) {
         return;
     }

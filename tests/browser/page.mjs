@@ -394,7 +394,7 @@ await check('phase-diagram-fills-every-cell', async (page) => {
   const progress = await page.textContent('#diagram-progress');
   assert(progress.startsWith('6 of 6 cells, 12 of 12 runs'), progress);
   assert(await page.inputValue('#grid') === 'wd=0.1,1,3&frac=0.4,0.8', await page.inputValue('#grid'));
-  const [chart] = await painted(page, '#chart-diagram');
+  const [chart] = await painted(page, '#diagram-canvas');
   assert(chart.ink > 0.2, `the diagram looks blank (${(100 * chart.ink).toFixed(1)} % ink)`);
   // The summary counts the cells by regime; hovering a box reads it; clicking opens its runs.
   const summary = await page.textContent('#summary-diagram');
@@ -402,7 +402,7 @@ await check('phase-diagram-fills-every-cell', async (page) => {
   assert(counted === 6, `summary counts ${counted} cells: ${summary}`);
   await page.locator('#diagram').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${artifacts}/phase-diagram.png` });
-  const box = await page.locator('#chart-diagram').boundingBox();
+  const box = await page.locator('#diagram-canvas').boundingBox();
   // The top right box: wd 3, frac 0.8.
   const at = [box.x + box.width * 0.85, box.y + box.height * 0.35];
   await page.mouse.move(...at);
@@ -415,13 +415,18 @@ await check('phase-diagram-fills-every-cell', async (page) => {
   assert(url.searchParams.get('wd') === '3' && url.searchParams.get('frac') === '0.8', `the run's settings: ${url.search}`);
   assert(url.searchParams.get('grid') === 'wd=0.1,1,3&frac=0.4,0.8', `the link still trains the diagram: ${url.search}`);
   // The paper's seven experiments as a grid, at a small size: a row each beside the reference's steps.
-  await page.goto(`${base}?p=11&hidden=16&frac=0.5&steps=40&every=0&backend=cpu&grid=paper&autostart=1`);
+  await page.goto(`${base}?p=11&hidden=16&frac=0.5&steps=60&every=10&backend=cpu&grid=paper&autostart=1`);
   await page.waitForFunction(() => document.body.dataset.diagram === 'done', null, { timeout: 60_000 });
   assert(/^[GCMN]{7}$/.test(await page.evaluate(() => document.body.dataset.diagramCells)), 'seven cells');
   const rows = await page.$$eval('#diagram-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   assert(rows.length === 7 && rows[1][0] === 'wd2' && rows[1][3] === '343 (319-348)', JSON.stringify(rows));
   assert(rows.every((r) => r.length === 6 && !r.includes('…')), `every experiment filled in: ${JSON.stringify(rows)}`);
-  assert(/[?&]grid=paper(&|$)/.test(page.url()), page.url());
+  assert(/[?&]grid=paper(&|$)/.test(page.url()) && await page.inputValue('#grid') === 'paper', page.url());
+  // The paper's claims, judged on these runs with their progress measures (the sub-networks are reproduce's).
+  const verdicts = await page.$$eval('#claims-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert(verdicts.length === 13 && verdicts.every((v) => /^(held|partly held|not held|not testable|not run)$/.test(v[1])), JSON.stringify(verdicts));
+  assert(!verdicts.some((v) => /needs (the progress measures|wd|alpha)/.test(v[2])), `measured, every experiment run: ${JSON.stringify(verdicts)}`);
+  assert(verdicts.some((v) => /reduced configuration: not comparable/.test(v[2])), `not the paper's size, said: ${JSON.stringify(verdicts)}`);
   // A bad grid is named, not trained; the button opens the default diagram with the CPU estimate.
   await page.goto(`${base}?grid=colour%3Dred`);
   await page.waitForFunction(() => document.body.dataset.state === 'idle');

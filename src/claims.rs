@@ -1,15 +1,69 @@
-//! The paper's claims as data: each is a sentence, the experiments it needs,
+//! The paper's claims as data, judged on trained runs by the report and
+//! live in the page's `grid=paper` diagram: each is a sentence, the experiments it needs,
 //! and a predicate over the runs that says whether it held and why. The
 //! predicates are tested on hand-built runs where the claim holds and where
 //! it fails.
 
-use super::experiments::Run;
-use super::figures::runs_of;
 use crate::references::reference;
-use crate::run::phases::Phase;
-use crate::run::predict;
+use crate::run::history::History;
+use crate::run::phases::{self, Phase, PhaseBand};
+use crate::run::predict::{self, Prediction, Rule};
 use crate::run::subnet::{Speed, Subnetwork};
 use std::fmt::Write as _;
+
+/// Share of the run the early prediction may see: the first half (see
+/// `predict`'s documentation for why not less).
+pub const PREDICT_FRACTION: f64 = 0.5;
+
+/// One trained run and what the report reads from it.
+pub struct Run {
+    pub preset: &'static str,
+    pub seed: u64,
+    pub history: History,
+    pub memorised: Option<u32>,
+    pub grokked: Option<u32>,
+    pub phases: Vec<PhaseBand>,
+    pub prediction: Prediction,
+    pub skipped: Vec<String>,
+    pub seconds: f64,
+}
+
+impl Run {
+    /// What the report reads from a history.
+    pub fn of(preset: &'static str, history: History, skipped: Vec<String>, seconds: f64) -> Run {
+        Run {
+            preset,
+            seed: history.config.seed,
+            memorised: history.memorised_at(),
+            grokked: history.grokked_at(),
+            phases: phases::phases_of(&history),
+            prediction: predict::predict_early(&history, PREDICT_FRACTION, &Rule::default()),
+            skipped,
+            seconds,
+            history,
+        }
+    }
+
+    /// The run's early prediction under `rule`.
+    pub fn predict(&mut self, rule: &Rule) {
+        self.prediction = predict::predict_early(&self.history, PREDICT_FRACTION, rule);
+    }
+
+    /// What the prediction reads of the run, and whether it grokked.
+    pub fn series(&self) -> (predict::Series, Option<u32>) {
+        (predict::Series::of(&self.history, PREDICT_FRACTION), self.grokked)
+    }
+}
+
+/// A step as the report writes it ("never" for none).
+pub fn fmt_step(s: Option<u32>) -> String {
+    s.map_or("never".into(), |s| s.to_string())
+}
+
+/// The runs of one experiment.
+pub fn runs_of<'a>(runs: &'a [Run], preset: &str) -> Vec<&'a Run> {
+    runs.iter().filter(|r| r.preset == preset).collect()
+}
 
 /// What the claims are judged on.
 pub struct Evidence<'a> {
@@ -20,6 +74,12 @@ pub struct Evidence<'a> {
     pub splits: &'a [Splits],
     /// p = 97, 250 neurons, 4000 steps: the authors' numbers apply.
     pub paper_size: bool,
+}
+
+/// Whether runs of `c`'s size are the paper's (p = 97, 250 neurons, 4000
+/// steps), so that the reference's numbers apply.
+pub fn paper_size(c: &crate::config::RunConfig) -> bool {
+    c.p == 97 && c.hidden == 250 && c.steps == 4000
 }
 
 /// One experiment trained on several train/test splits (init seed 0).
@@ -72,6 +132,9 @@ pub struct Claim {
     pub text: &'static str,
     /// Experiments without which the claim is "not run".
     pub needs: &'static [&'static str],
+    /// Whether it reads the progress measures (phases, synergy): "not run"
+    /// on runs trained without them.
+    pub measures: bool,
     pub judge: fn(&Evidence) -> Verdict,
 }
 
@@ -188,7 +251,7 @@ pub const EMERGED_RISE: f64 = 0.2;
 
 /// The rise of the normalised synergy inside `band`: its highest value there
 /// less its first.
-pub fn synergy_rise(r: &Run, band: &crate::run::phases::PhaseBand) -> f64 {
+pub fn synergy_rise(r: &Run, band: &PhaseBand) -> f64 {
     let n = r.history.normalised();
     let inside: Vec<f64> = n
         .steps
@@ -307,7 +370,7 @@ fn subnetwork_sooner(e: &Evidence, name: &str) -> Verdict {
 
 /// Each seed's steps to 95 % and test-accuracy areas: full / sub / inverse.
 fn speeds_text(runs: &[&Subnetwork]) -> String {
-    let at = |s: &Speed| format!("{} ({:.2})", super::markdown::fmt_step(s.grokked), s.area);
+    let at = |s: &Speed| format!("{} ({:.2})", fmt_step(s.grokked), s.area);
     let seeds: Vec<String> = runs
         .iter()
         .map(|s| {
@@ -329,22 +392,31 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         text: "wd 0.1 memorises early and groks much later (delayed grokking)",
         needs: &["wd0.1"],
+        measures: false,
         judge: delayed_grokking,
     },
-    Claim { text: "wd 2 groks, sooner and more sharply than wd 0.1", needs: &["wd0.1", "wd2"], judge: wd2_sooner },
+    Claim {
+        text: "wd 2 groks, sooner and more sharply than wd 0.1",
+        needs: &["wd0.1", "wd2"],
+        measures: false,
+        judge: wd2_sooner,
+    },
     Claim {
         text: "wd 10 and wd 50 do not grok (appendix A, Figure 9)",
         needs: &["wd10", "wd50"],
+        measures: false,
         judge: |e| none_of(e, ["wd10", "wd50"], "grokked", |r| r.grokked.is_some()),
     },
     Claim {
         text: "wd 50 and alpha 1 do not even memorise",
         needs: &["wd50", "alpha1"],
+        measures: false,
         judge: |e| none_of(e, ["wd50", "alpha1"], "memorised", |r| r.memorised.is_some()),
     },
     Claim {
         text: "alpha 8 without weight decay, constrained norm, groks (section 5.3)",
         needs: &["alpha8"],
+        measures: false,
         judge: |e| {
             let grokked = e.count("alpha8", |r| r.grokked.is_some());
             held(
@@ -356,37 +428,49 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         text: "alpha 1 and alpha 50 do not grok (section 6)",
         needs: &["alpha1", "alpha50"],
+        measures: false,
         judge: |e| none_of(e, ["alpha1", "alpha50"], "grokked", |r| r.grokked.is_some()),
     },
     Claim {
         text: "an emergence phase (synergy up, redundancy down) precedes grokking (section 5)",
         needs: &[],
+        measures: true,
         judge: emergence_first,
     },
     Claim {
         text: "low weight decay (0.1) shows divergence then delayed emergence; high (2) does not (section 5.2)",
         needs: &["wd0.1", "wd2"],
+        measures: true,
         judge: divergence_at_low_decay,
     },
     Claim {
         text: "high weight decay (2) ends in a flat finalising phase (section 5.2)",
         needs: &["wd2"],
+        measures: true,
         judge: ends_finalising,
     },
-    Claim { text: "an early synergy peak predicts grokking (section 6)", needs: &[], judge: early_peak_predicts },
+    Claim {
+        text: "an early synergy peak predicts grokking (section 6)",
+        needs: &[],
+        measures: true,
+        judge: early_peak_predicts,
+    },
     Claim {
         text: "wd2: the emergence-phase synergistic sub-network groks on its own, no later than its inverse (section 7)",
         needs: &["wd2"],
+        measures: true,
         judge: |e| subnetwork_groks(e, "wd2"),
     },
     Claim {
         text: "wd2: the synergistic sub-network groks in fewer steps than the full model (section 7, Figure 6)",
         needs: &["wd2"],
+        measures: true,
         judge: |e| subnetwork_sooner(e, "wd2"),
     },
     Claim {
         text: "alpha8: the emergence-phase synergistic sub-network groks on its own, no later than its inverse (section 7)",
         needs: &["alpha8"],
+        measures: true,
         judge: |e| subnetwork_groks(e, "alpha8"),
     },
 ];
@@ -397,9 +481,13 @@ pub fn judge_all(e: &Evidence) -> Vec<(&'static str, Verdict)> {
         .iter()
         .map(|c| {
             let missing: Vec<&str> = c.needs.iter().copied().filter(|p| e.of(p).is_empty()).collect();
-            let verdict = match missing.is_empty() {
-                true => (c.judge)(e),
-                false => Verdict { word: Word::NotRun, evidence: format!("needs {}", missing.join(", ")) },
+            let unmeasured = c.measures && e.runs.iter().all(|r| r.history.checkpoints.is_empty());
+            let verdict = match (missing.is_empty(), unmeasured) {
+                (false, _) => Verdict { word: Word::NotRun, evidence: format!("needs {}", missing.join(", ")) },
+                (true, true) => {
+                    Verdict { word: Word::NotRun, evidence: "needs the progress measures (every > 0)".into() }
+                }
+                (true, false) => (c.judge)(e),
             };
             (c.text, verdict)
         })
@@ -439,6 +527,28 @@ mod tests {
 
     fn index(text: &str) -> usize {
         CLAIMS.iter().position(|c| c.text.starts_with(text)).expect("a claim")
+    }
+
+    #[test]
+    fn claims_on_the_measures_are_not_run_on_unmeasured_runs() {
+        let unmeasured = |mut r: Run| {
+            r.history.checkpoints.clear();
+            r
+        };
+        let runs = [unmeasured(run("wd2", Some(30), Some(340), &[Phase::Emergence, Phase::Finalising]))];
+        let e = Evidence { runs: &runs, subnets: &[], splits: &[], paper_size: true };
+        let all = judge_all(&e);
+        // The claims whose experiments are all here (wd2 alone).
+        for (c, (_, v)) in CLAIMS.iter().zip(&all).filter(|(c, _)| c.needs.iter().all(|&p| p == "wd2")) {
+            match c.measures {
+                true => {
+                    assert_eq!((v.word, v.evidence.as_str()), (Word::NotRun, "needs the progress measures (every > 0)"))
+                }
+                false => assert!(v.evidence != "needs the progress measures (every > 0)", "{}", c.text),
+            }
+        }
+        let measured = [run("wd2", Some(30), Some(340), &[Phase::Emergence, Phase::Finalising])];
+        assert_eq!(verdict(index("high weight decay (2) ends"), &measured), Word::Held, "judged once measured");
     }
 
     #[test]
