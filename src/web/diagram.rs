@@ -29,6 +29,10 @@ const GPU_BATCH: usize = 32;
 /// Steps a GPU batch may have submitted per frame: the in-flight cap is
 /// what holds it back, so a fast GPU is never starved.
 const GPU_FRAME_STEPS: u32 = MAX_BATCH * DEPTH as u32;
+/// Milliseconds of a frame the CPU engine trains a diagram for: a diagram
+/// is watched, not played, so 30 frames a second are enough, and a step
+/// of a few milliseconds no longer leaves half of each frame idle.
+const CPU_FRAME_MS: f64 = 30.0;
 /// Minutes of CPU training above which the page suggests a smaller grid.
 const LONG_MINUTES: f64 = 5.0;
 /// The grid the "Phase diagram" button opens with when the link has none,
@@ -54,6 +58,8 @@ pub struct Diagram {
     /// Work done and time spent training so far (for the time left).
     flops_done: f64,
     training_ms: f64,
+    /// When the progress line was last written.
+    told_at: f64,
 }
 
 impl Diagram {
@@ -206,6 +212,7 @@ pub fn start() {
             task,
             flops_done: 0.0,
             training_ms: 0.0,
+            told_at: 0.0,
         });
         task
     });
@@ -243,7 +250,7 @@ async fn drive(task: u32) {
         let active = chunk.iter().map(|r| (r.index, Driver::new(&r.config, kind, measuring(&r.config)))).collect();
         with(|a| a.diagram.as_mut().map(|d| d.active = active));
         let mut batch = Batch::new(engine);
-        let mut pace = Pace::default();
+        let mut pace = Pace::within(CPU_FRAME_MS);
         let step_flops: f64 = chunk.iter().map(|r| cost::step_flops(&r.config)).sum();
         let mut last = now_ms();
         loop {
@@ -307,6 +314,11 @@ fn frame(batch: &mut Batch, pace: &mut Pace, task: u32, step_flops: f64, last: f
         let d = a.diagram.as_mut().expect("a diagram trains");
         d.flops_done += step_flops * pumped.arrived as f64;
         d.training_ms += now - last;
+        // The time left, refreshed once a second between the cells' redraws.
+        if now - d.told_at >= 1000.0 {
+            d.told_at = now;
+            text("diagram-progress", &progress(d));
+        }
         let over = all_done(&d.active.iter_mut().map(|(_, dr)| dr).collect::<Vec<_>>());
         Ok((!over).then_some(now))
     })

@@ -100,18 +100,30 @@ pub async fn drive(run: u32) {
 }
 
 /// How many steps a frame submits: the speed setting's, or on the CPU
-/// engine as many as fit in [`CPU_FRAME_MS`] at the speed measured so far.
-#[derive(Default)]
+/// engine as many as fit in the frame's budget (by default
+/// [`CPU_FRAME_MS`]) at the speed measured so far.
 pub struct Pace {
     ms_per_step: Option<f64>,
+    budget_ms: f64,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace::within(CPU_FRAME_MS)
+    }
 }
 
 impl Pace {
+    /// A pace that trains for `budget_ms` of each frame on the CPU engine.
+    pub fn within(budget_ms: f64) -> Pace {
+        Pace { ms_per_step: None, budget_ms }
+    }
+
     pub fn steps(&self, want: u32, gpu: bool) -> u32 {
         if want == 0 || gpu {
             return want;
         }
-        self.ms_per_step.map_or(1, |ms| ((CPU_FRAME_MS / ms) as u32).clamp(1, want))
+        self.ms_per_step.map_or(1, |ms| ((self.budget_ms / ms) as u32).clamp(1, want))
     }
 
     /// `steps` took `ms` (a moving average, as a frame's share of a step varies).
