@@ -14,7 +14,10 @@ use crate::charts::axis::{KeyEntry, Swatch};
 use crate::charts::heatmap::{self, regime_colour, Cell, Rect, NONE};
 use crate::claims;
 use crate::config::RunConfig;
-use crate::engine::{self, gpu::MAX_BATCH};
+use crate::engine::{
+    self,
+    gpu::{MAX_BATCH, MAX_MODELS},
+};
 use crate::run::batch::{all_done, Batch};
 use crate::run::driver::{Driver, Measuring};
 use crate::run::history::{History, GROKKED, MEMORISED};
@@ -24,8 +27,10 @@ use crate::sweep::{cost, Run, Spec};
 use crate::url;
 use web_sys::{HtmlCanvasElement, HtmlInputElement, MouseEvent};
 
-/// Most runs in one GPU batch (the engine holds up to `gpu::MAX_MODELS`).
-const GPU_BATCH: usize = 32;
+/// Most runs in one GPU batch: every model the engine holds, so the
+/// paper's 35 runs train as one batch (a page does not resume a batch, so
+/// nothing is gained by smaller ones).
+const GPU_BATCH: usize = MAX_MODELS;
 /// Steps a GPU batch may have submitted per frame: the in-flight cap is
 /// what holds it back, so a fast GPU is never starved.
 const GPU_FRAME_STEPS: u32 = MAX_BATCH * DEPTH as u32;
