@@ -617,13 +617,21 @@ fn open_cell(cell: Option<usize>) {
         view::publish(r);
     }
     metric("seeds", &histories.len().to_string());
+    metric("engine", &first.backend);
     if let Some(g) = first.grokked_at() {
         metric("grok_step", &g.to_string());
     }
     player::set_state(State::Done);
+    let measured = !first.checkpoints.is_empty();
     text(
         "diagram-readout",
-        "Opened in the run view below: trained without the progress measures; Run again trains it with them.",
+        match measured {
+            true => "Opened in the run view below, with its progress measures.",
+            false => "Opened in the run view below: trained without the progress measures (every=0).",
+        },
     );
-    by_id::<web_sys::HtmlElement>("chart-accuracy").scroll_into_view();
+    if let Some(cp) = first.checkpoints.last() {
+        let weights = first.weights_at(first.checkpoints.len() - 1).cloned();
+        view::publish_measures(&crate::run::history::Checkpoint { measures: cp.clone(), weights });
+    }
 }

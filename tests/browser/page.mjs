@@ -411,6 +411,9 @@ await check('phase-diagram-fills-every-cell', async (page) => {
   await page.mouse.click(...at);
   await page.waitForFunction(() => document.body.dataset.state === 'done');
   assert(await metric(page, 'step') === '150' && await metric(page, 'seeds') === '2', 'the cell opened in the run view');
+  // Measured in the analysis workers while the diagram trained (every=50): the run view shows the measures.
+  assert(/with its progress measures/.test(await page.textContent('#diagram-readout')), await page.textContent('#diagram-readout'));
+  assert(await metric(page, 'synergy') !== '' && await metric(page, 'weight_norm') !== '', 'the measures in the run view');
   const url = new URL(page.url());
   assert(url.searchParams.get('wd') === '3' && url.searchParams.get('frac') === '0.8', `the run's settings: ${url.search}`);
   assert(url.searchParams.get('grid') === 'wd=0.1,1,3&frac=0.4,0.8', `the link still trains the diagram: ${url.search}`);
