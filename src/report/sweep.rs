@@ -12,6 +12,7 @@ use crate::config::RunConfig;
 use crate::engine::gpu::Gpu;
 use crate::run::history::History;
 use crate::run::Backend;
+use crate::sweep::cost::duration;
 use crate::sweep::shard::Shard;
 use crate::sweep::{Run, Spec};
 use std::io::Write;
@@ -310,13 +311,5 @@ impl Progress {
             eprintln!("\ntrained {} runs in {}", self.trained, duration(self.start.elapsed().as_secs_f64()));
         }
         self.trained
-    }
-}
-
-fn duration(secs: f64) -> String {
-    match secs {
-        s if s < 90.0 => format!("{s:.0} s"),
-        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
-        s => format!("{:.1} h", s / 3600.0),
     }
 }

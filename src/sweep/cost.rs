@@ -31,6 +31,16 @@ pub fn flops(runs: &[Run]) -> f64 {
 /// guess: the page corrects it with the speed it measures.
 pub const PAGE_CPU_FLOPS: f64 = 9e9;
 
+/// A time as people read it: seconds under 90 s (at least 1), minutes
+/// under 90 min, else hours.
+pub fn duration(seconds: f64) -> String {
+    match seconds {
+        s if s < 90.0 => format!("{:.0} s", s.max(1.0)),
+        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{:.1} h", s / 3600.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +56,12 @@ mod tests {
         assert!(step_flops(&RunConfig { frac: 0.8, ..c.clone() }) > step_flops(&c));
         // The paper's run at the page's rate: about 11 steps a second, as measured.
         assert!((PAGE_CPU_FLOPS / step_flops(&c) - 10.9).abs() < 0.5);
+    }
+
+    #[test]
+    fn durations_read_in_the_unit_that_fits() {
+        let read: Vec<String> = [0.2, 89.0, 240.0, 5399.0, 12600.0].into_iter().map(duration).collect();
+        assert_eq!(read, ["1 s", "89 s", "4 min", "90 min", "3.5 h"]);
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! The phase diagram view (`grid=` in the link): every cell of a sweep's
 //! grid over the run's settings, times the seeds setting, trained live
-//! without the progress measures (runs that share the engine's shapes as
-//! one GPU batch; on the CPU engine one at a time, paced like the run),
+//! (runs that share the engine's shapes as one GPU batch; on the CPU engine
+//! one at a time; checkpoints measured by the analysis workers when
+//! `every` > 0),
 //! each cell coloured by its regime once its seeds are done. Hovering a
-//! cell reads its steps; clicking it opens its runs in the main view.
+//! cell reads its steps; clicking it opens its runs in the main view. Over
+//! the paper's experiments it also compares and judges them (`paper`).
+
+mod paper;
 
 use super::dom::{self, by_id, message, metric, now_ms, on, on_click, text};
 use super::driver::{choose_gpu, Pace, DEPTH};
@@ -12,7 +16,6 @@ use super::view::{self, ALL_CHARTS};
 use super::{analyst, settings, with};
 use crate::charts::axis::{KeyEntry, Swatch};
 use crate::charts::heatmap::{self, regime_colour, Cell, Rect, NONE};
-use crate::claims;
 use crate::config::RunConfig;
 use crate::engine::{
     self,
@@ -164,7 +167,7 @@ fn estimate() {
         "{cells} cells × {} seeds = {} runs. On the CPU engine about {} (on a GPU, much less).",
         spec.seeds,
         runs.len(),
-        duration(minutes * 60.0)
+        cost::duration(minutes * 60.0)
     );
     if minutes > LONG_MINUTES {
         words += " For a class, a smaller grid is quicker: fewer values per key, seeds 1, or fewer steps.";
@@ -322,7 +325,7 @@ fn frame(batch: &mut Batch, pace: &mut Pace, task: u32, step_flops: f64, last: f
         // The time left, refreshed once a second between the cells' redraws.
         if now - d.told_at >= 1000.0 {
             d.told_at = now;
-            text("diagram-progress", &progress(d));
+            text("diagram-progress", &progress(d, &d.cells()));
         }
         let over = all_done(&d.active.iter_mut().map(|(_, dr)| dr).collect::<Vec<_>>());
         Ok((!over).then_some(now))
@@ -367,8 +370,12 @@ fn stop(task: u32, why: &str) {
 
 /// The heatmap of the cells done so far, and the progress line.
 fn draw() {
-    let Some((spec, cells, progress)) = with(|a| a.diagram.as_ref().map(|d| (d.spec.clone(), d.cells(), progress(d))))
-    else {
+    let Some((spec, cells, progress)) = with(|a| {
+        let d = a.diagram.as_ref()?;
+        let cells = d.cells();
+        let words = progress(d, &cells);
+        Some((d.spec.clone(), cells, words))
+    }) else {
         return;
     };
     let grid = spec.grid();
@@ -409,100 +416,8 @@ fn draw() {
     dom::body().dataset().set("diagramCells", &letters).ok();
     text("diagram-progress", &progress);
     summarise(&spec, &cells);
-    compare(&spec, &cells);
-    judge();
-}
-
-/// Over the paper's experiments, the paper's claims judged on the runs
-/// done so far (an experiment not yet done: "not run"), as the report
-/// judges them; without the progress measures (`every=0`) only the claims
-/// read off the accuracies mean anything, so the table says so.
-fn judge() {
-    let Some((runs, measured)) = with(|a| {
-        let d = a.diagram.as_ref()?;
-        let cells = d.spec.grid().cells();
-        let runs: Vec<claims::Run> = d
-            .runs
-            .iter()
-            .zip(&d.done)
-            .filter_map(|(r, h)| {
-                let (key, value) = cells[r.cell].first()?;
-                let preset = crate::config::experiments().find(|p| key == "preset" && p == value)?;
-                Some(claims::Run::of(preset, h.clone()?, Vec::new(), 0.0))
-            })
-            .collect();
-        let measured = d.runs.first().is_some_and(|r| r.config.every > 0);
-        (cells.iter().all(|c| c.len() == 1 && c[0].0 == "preset")).then_some((runs, measured))
-    }) else {
-        return dom::show("claims-table", false);
-    };
-    let body: web_sys::Element = by_id("claims-rows");
-    body.set_text_content(None);
-    let paper_size = runs.first().is_some_and(|r| claims::paper_size(&r.history.config));
-    let evidence = claims::Evidence { runs: &runs, subnets: &[], splits: &[], paper_size };
-    for (claim, verdict) in claims::judge_all(&evidence) {
-        let row: web_sys::Element = dom::create("tr");
-        for t in [claim, verdict.word(), &verdict.evidence] {
-            let td: web_sys::Element = dom::create("td");
-            td.set_text_content(Some(t));
-            row.append_child(&td).ok();
-        }
-        body.append_child(&row).ok();
-    }
-    text(
-        "claims-note",
-        match measured {
-            true => "The sub-network claims need section 7's retraining, which grokscope reproduce does and the page does not.",
-            false => "Trained without the progress measures (every=0): the claims about phases and synergy cannot be judged here; set every above 0.",
-        },
-    );
-    dom::show("claims-table", true);
-}
-
-/// Over the paper's experiments (a grid of presets, `grid=paper`): each
-/// cell's steps beside the reference reproduction's (p = 97, 4000 steps,
-/// seeds 0-4; `references`), filling in as cells finish.
-fn compare(spec: &Spec, cells: &[Option<CellSummary>]) {
-    let grid = spec.grid();
-    let presets = match grid.axes.as_slice() {
-        [(key, values)] if key == "preset" => values.clone(),
-        _ => return dom::show("diagram-table", false),
-    };
-    let body: web_sys::Element = by_id("diagram-rows");
-    body.set_text_content(None);
-    let step = |s: Option<f64>| s.map_or("never".into(), |s| format!("{s:.0}"));
-    for (preset, cell) in presets.iter().zip(cells) {
-        let refr = crate::references::reference(preset);
-        let paper = |r: Option<crate::references::Reached>| r.map_or("-".into(), |r| r.text());
-        let grokked_ref = refr.map_or("-".into(), |r| match r.grokked_seeds {
-            [] => paper(Some(r.grokked)),
-            seeds => format!(
-                "{} ({}-{})",
-                r.grokked_median().unwrap_or(0),
-                seeds.iter().min().unwrap_or(&0),
-                seeds.iter().max().unwrap_or(&0)
-            ),
-        });
-        let here: [String; 3] = match cell {
-            Some(c) => [
-                step(c.memorised),
-                step(c.grokked),
-                format!("{} ({})", c.regime.name(), c.runs.iter().map(|r| r.regime.letter()).collect::<String>()),
-            ],
-            None => ["…".into(), "…".into(), "training".into()],
-        };
-        let row: web_sys::Element = dom::create("tr");
-        let cells = [preset.clone(), paper(refr.map(|r| r.memorised)), here[0].clone(), grokked_ref, here[1].clone()]
-            .into_iter()
-            .chain([here[2].clone()]);
-        for t in cells {
-            let td: web_sys::Element = dom::create("td");
-            td.set_text_content(Some(&t));
-            row.append_child(&td).ok();
-        }
-        body.append_child(&row).ok();
-    }
-    dom::show("diagram-table", true);
+    paper::compare(&spec, &cells);
+    paper::judge();
 }
 
 /// A cell's box: each seed's regime letter, and the median step to grok.
@@ -515,15 +430,14 @@ fn label(c: &CellSummary) -> String {
 }
 
 /// "12 of 30 cells, 36 of 90 runs; about 3 min left".
-fn progress(d: &Diagram) -> String {
+fn progress(d: &Diagram, cells: &[Option<CellSummary>]) -> String {
     let runs = d.done.iter().filter(|h| h.is_some()).count();
-    let cells = d.cells();
     let done = cells.iter().filter(|c| c.is_some()).count();
     let mut words = format!("{done} of {} cells, {runs} of {} runs", cells.len(), d.runs.len());
     let left: Vec<Run> = d.runs.iter().zip(&d.done).filter(|(_, h)| h.is_none()).map(|(r, _)| r.clone()).collect();
     if !left.is_empty() && d.flops_done > 0.0 && d.training_ms > 0.0 {
         let rate = d.flops_done / (d.training_ms / 1000.0);
-        words += &format!("; about {} left", duration(cost::flops(&left) / rate));
+        words += &format!("; about {} left", cost::duration(cost::flops(&left) / rate));
     }
     words
 }
@@ -544,14 +458,6 @@ fn summarise(spec: &Spec, cells: &[Option<CellSummary>]) {
             regime::DELAY
         ),
     );
-}
-
-fn duration(seconds: f64) -> String {
-    match seconds {
-        s if s < 90.0 => format!("{:.0} s", s.max(1.0)),
-        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
-        s => format!("{:.1} h", s / 3600.0),
-    }
 }
 
 /// The cell under the pointer.
